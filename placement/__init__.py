@@ -1,0 +1,121 @@
+"""Homeward: the Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import select
+
+from config import PROJECT_ROOT, BaseConfig, load_config
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
+    """Build an app for ``config`` (from the environment when None). Nothing runs at import
+    time and no scheduler is started here: the scheduler is its own process."""
+    from placement.database import configure_engine
+    from placement.errors import install_error_handlers
+    from placement.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from placement.i18n import select_locale, select_timezone
+    from placement.security import install_security_headers
+
+    config = config or load_config(**overrides)
+    app = Flask(
+        "placement",
+        instance_path=config.INSTANCE_PATH,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(config.as_flask_config())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    Path(config.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    _init_login(app, login_manager)
+
+    _register_blueprints(app)
+    install_error_handlers(app)
+    install_security_headers(app)
+    _install_template_globals(app)
+
+    from placement.auth.guard import install_guard
+
+    install_guard(app)
+    from placement.commands import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_login(app: Flask, login_manager: Any) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from placement.extensions import db
+    from placement.ids import parse_uuid
+    from placement.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load_user(session_id: str) -> User | None:
+        raw_uuid, _, version = session_id.partition(":")
+        user_uuid = parse_uuid(raw_uuid)
+        if user_uuid is None:
+            return None
+        user = db.session.scalar(select(User).where(User.uuid == user_uuid))
+        if user is None or not user.is_active or str(user.session_version) != version:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from placement.admin.routes import bp as admin_bp
+    from placement.auth.routes import bp as auth_bp
+    from placement.experts.routes import bp as experts_bp
+    from placement.institutions.routes import bp as institutions_bp
+    from placement.main.routes import bp as main_bp
+    from placement.staff.routes import bp as staff_bp
+
+    for blueprint in (main_bp, auth_bp, experts_bp, institutions_bp, staff_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _install_template_globals(app: Flask) -> None:
+    from placement import geo
+    from placement.labels import template_helpers
+    from placement.notifications import unread_count
+
+    app.jinja_env.globals.update(template_helpers())
+    app.jinja_env.filters["country_name"] = geo.country_name
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        locale = get_locale()
+        return {
+            "current_locale": str(locale) if locale else "en",
+            "text_direction": locale.text_direction if locale else "ltr",
+            "languages": app.config["LANGUAGES"],
+            "country_name": geo.country_name,
+            "language_name": geo.language_name,
+            "unread_notifications": (
+                unread_count(current_user) if current_user.is_authenticated else 0
+            ),
+        }
+
+    @app.before_request
+    def _remember_path() -> None:
+        g.current_path = request.full_path.rstrip("?")

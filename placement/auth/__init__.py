@@ -1,0 +1,1 @@
+"""Accounts: registration, login, logout, password reset and change, access guards."""

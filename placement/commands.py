@@ -1,0 +1,79 @@
+"""App-level commands of the `placement` CLI: accounts, demo data, serving."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from placement.extensions import db
+from placement.models import Role
+
+
+@click.command("create-user")
+@click.option("--email", prompt=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default="", help="Full name shown in the interface.")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str, password: str) -> None:
+    """Create an account of any role (staff and admin accounts are only made this way)."""
+    from placement.auth.services import AccountError, create_user
+
+    try:
+        user = create_user(email, password, Role(role), name)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+def _seed_and_report() -> None:
+    from placement.demo.seed import seed_demo
+
+    created = seed_demo()
+    db.session.commit()
+    if created:
+        click.echo("Demo data added: " + ", ".join(f"{n} {k}" for k, n in sorted(created.items())))
+    else:
+        click.echo("Demo data already present; nothing added.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo data set (idempotent: a second run adds nothing)."""
+    _seed_and_report()
+
+
+def _print_demo_logins(url: str) -> None:
+    from placement.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+
+    click.echo("")
+    click.echo(f"Homeward is running at {url}")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for login in DEMO_LOGINS:
+        click.echo(f"  {login.role:<12} {login.email}")
+    click.echo("")
+
+
+@click.command("serve")
+@click.option("--demo", is_flag=True, help="Create the database, apply migrations, load demo data.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(demo: bool, host: str, port: int) -> None:
+    """Serve the platform with the development server (use gunicorn in production)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade()
+    if demo:
+        _seed_and_report()
+        _print_demo_logins(f"http://{host}:{port}")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (create_user_command, seed_demo_command, serve_command):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Demo data: realistic programmes, experts, institutions, needs and placements."""

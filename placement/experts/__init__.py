@@ -1,0 +1,1 @@
+"""Experts: profile, availability, documents, consent, and their view of needs and offers."""

@@ -1,0 +1,1 @@
+"""Host institutions: their members, needs and candidates."""

@@ -1,0 +1,53 @@
+"""Translated names for the states and roles users see (the enums hold the stored values)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from placement.models import NeedStatus, PlacementStatus, Role, VerificationStatus
+
+ROLE_LABELS = {
+    Role.EXPERT: _l("Experts"),
+    Role.INSTITUTION: _l("Host institution members"),
+    Role.STAFF: _l("Programme staff"),
+    Role.ADMIN: _l("Administrators"),
+}
+
+VERIFICATION_LABELS = {
+    VerificationStatus.PENDING: _l("Waiting for verification"),
+    VerificationStatus.VERIFIED: _l("Verified"),
+    VerificationStatus.REJECTED: _l("Not verified"),
+}
+
+NEED_STATUS_LABELS = {
+    NeedStatus.DRAFT: _l("Draft (not sent to staff)"),
+    NeedStatus.SUBMITTED: _l("Waiting for staff approval"),
+    NeedStatus.APPROVED: _l("Approved, not yet open"),
+    NeedStatus.OPEN: _l("Open to experts"),
+    NeedStatus.FILLED: _l("Filled"),
+    NeedStatus.CLOSED: _l("Closed"),
+    NeedStatus.EXPIRED: _l("Expired"),
+}
+
+PLACEMENT_STATUS_LABELS = {
+    PlacementStatus.PROPOSED: _l("Proposed"),
+    PlacementStatus.OFFERED: _l("Offered"),
+    PlacementStatus.ACCEPTED: _l("Accepted by the expert"),
+    PlacementStatus.APPROVED: _l("Approved"),
+    PlacementStatus.SCHEDULED: _l("Scheduled"),
+    PlacementStatus.IN_PROGRESS: _l("In progress"),
+    PlacementStatus.COMPLETED: _l("Completed"),
+    PlacementStatus.DECLINED: _l("Declined"),
+    PlacementStatus.WITHDRAWN: _l("Withdrawn"),
+    PlacementStatus.CANCELLED: _l("Cancelled"),
+    PlacementStatus.EXPIRED: _l("Expired"),
+}
+
+
+def template_helpers() -> dict[str, object]:
+    return {
+        "role_label": ROLE_LABELS.__getitem__,
+        "verification_label": VERIFICATION_LABELS.__getitem__,
+        "need_status_label": NEED_STATUS_LABELS.__getitem__,
+        "placement_status_label": PLACEMENT_STATUS_LABELS.__getitem__,
+    }

@@ -1,0 +1,1 @@
+"""Programme staff: review queues, placements, programmes, evaluation."""
