@@ -15,19 +15,40 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import load_config, normalise_database_url
 from placement import create_app
+from placement.auth import passwords
 from placement.extensions import db, limiter
 from placement.models import Role, User
 from tests import factories
+
+# Argon2 with minimal cost: the real parameters are deliberately slow, and tests log in a lot.
+passwords._hasher = passwords.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def _database_url(tmp_dir: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "")
     return normalise_database_url(url) if url else f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def scratch_database_url(tmp_dir: Path, suffix: str) -> str:
+    """A fresh, empty database of the kind under test, for tests whose writes really commit
+    (the browser's live server, migration round trips)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_dir / f'{suffix}.db'}"
+    base = make_url(normalise_database_url(url))
+    name = f"{base.database}_{suffix}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _drop_everything() -> None:
@@ -39,16 +60,16 @@ def _drop_everything() -> None:
 
 def make_test_app(database_url: str, instance: Path, **overrides: object) -> Flask:
     os.environ["PLACEMENT_INSTANCE_PATH"] = str(instance)
-    config = load_config(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        WTF_CSRF_ENABLED=False,
-        UPLOAD_DIR=str(instance / "uploads"),
-        LOGIN_RATE_LIMIT="1000 per minute",
-        REGISTER_RATE_LIMIT="1000 per minute",
-        RESET_RATE_LIMIT="1000 per minute",
-        **overrides,
-    )
+    settings: dict[str, object] = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "REGISTER_RATE_LIMIT": "1000 per minute",
+        "RESET_RATE_LIMIT": "1000 per minute",
+    }
+    settings.update(overrides)
+    config = load_config("testing", **settings)
     return create_app(config)
 
 
@@ -69,29 +90,46 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[object]:
     """Each test runs inside a transaction that is rolled back at the end; commits made by the
-    code under test only release savepoints."""
+    code under test only release savepoints.
+
+    No app context stays pushed during the test: Flask would reuse it for every test-client
+    request, and ``g`` (with flask-login's cached user) would leak from one request to the next.
+    Tests that call services directly use the ``app_ctx`` fixture.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        transaction = connection.begin()
-        original = db.session
-        # A plain SQLAlchemy session: Flask-SQLAlchemy's own picks the engine, not our bind.
-        db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    transaction = connection.begin()
+    original = db.session
+    # A plain SQLAlchemy session: Flask-SQLAlchemy's own picks the engine, not our bind.
+    # expire_on_commit=False keeps a test's records readable after a request has ended (each
+    # request removes the session); tests re-read with db_session.get(...) to see changes.
+    db.session = scoped_session(
+        sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
-        try:
-            yield db.session
-        finally:
-            db.session.remove()
-            db.session = original
-            transaction.rollback()
-            connection.close()
+    )
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app_ctx(app: Flask, db_session: object) -> Iterator[None]:
+    """An app context (and a request context, for url_for and audit) for service-level tests."""
+    with app.test_request_context():
+        yield
 
 
 @pytest.fixture
 def client(app: Flask, db_session: object) -> Iterator[FlaskClient]:
     limiter.reset()
-    with app.test_client() as test_client:
-        yield test_client
+    # Not "with app.test_client()": a preserved request context would share ``g`` (and
+    # flask-login's cached user) with the requests of any second client in the same test.
+    yield app.test_client()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""factory_boy factories for the domain model. They flush into the test's rolled-back session."""
+"""factory_boy factories for the domain model, inside the test's rolled-back transaction."""
 
 from __future__ import annotations
 
@@ -49,7 +49,9 @@ class _Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "flush"
+        # "commit" only releases a savepoint inside the test transaction, so the rows survive the
+        # session removal that ends every request, and still vanish at the end of the test.
+        sqlalchemy_session_persistence = "commit"
 
 
 class UserFactory(_Base):

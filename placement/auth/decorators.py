@@ -9,9 +9,14 @@ from typing import Any, TypeVar
 from flask import abort, current_app
 from flask_login import current_user
 
-from placement.models import Role
+from placement.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def signed_in_user() -> User:
+    """The real User behind flask-login's proxy (never hand the proxy to login_user)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def public(view: F) -> F:

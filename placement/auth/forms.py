@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from placement.auth.passwords import MAX_LENGTH
+from placement.forms import select_choices, strip_whitespace
 from placement.geo import country_choices
 from placement.models import InstitutionType
 
@@ -22,7 +23,9 @@ INSTITUTION_KIND_LABELS = {
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("Email"), filters=[strip_whitespace], validators=[DataRequired(), Length(max=254)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
@@ -30,6 +33,7 @@ class _AccountFields(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("Email"),
+        filters=[strip_whitespace],
         validators=[
             DataRequired(),
             Email(message=_l("Enter a valid email address."), check_deliverability=False),
@@ -64,7 +68,9 @@ class InstitutionRegistrationForm(_AccountFields):
     )
     institution_kind = SelectField(
         _l("Type of institution"),
-        choices=[(kind.value, label) for kind, label in INSTITUTION_KIND_LABELS.items()],
+        choices=select_choices(
+            (kind.value, label) for kind, label in INSTITUTION_KIND_LABELS.items()
+        ),
         validators=[DataRequired()],
     )
     country = SelectField(_l("Country"), validators=[DataRequired()])
@@ -76,11 +82,13 @@ class InstitutionRegistrationForm(_AccountFields):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Choose a country")), *country_choices()]
+        self.country.choices = select_choices([("", _l("Choose a country")), *country_choices()])
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("Email"), filters=[strip_whitespace], validators=[DataRequired(), Length(max=254)]
+    )
 
 
 class ResetPasswordForm(FlaskForm):

@@ -17,7 +17,7 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from placement.auth import services
-from placement.auth.decorators import public
+from placement.auth.decorators import public, signed_in_user
 from placement.auth.forms import (
     ChangePasswordForm,
     ExpertRegistrationForm,
@@ -29,6 +29,7 @@ from placement.auth.forms import (
 )
 from placement.auth.redirects import safe_next
 from placement.extensions import db, limiter
+from placement.forms import select_choices
 from placement.models import InstitutionType
 
 bp = Blueprint("auth", __name__)
@@ -79,7 +80,7 @@ def login() -> str | Response:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    services.end_all_sessions(current_user)
+    services.end_all_sessions(signed_in_user())
     db.session.commit()
     logout_user()
     locale = session.get("locale")
@@ -195,16 +196,15 @@ def reset_password(token: str) -> str | Response:
 def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = signed_in_user()
         try:
-            services.change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
+            services.change_password(user, form.current_password.data, form.new_password.data)
         except services.AccountError as error:
             db.session.rollback()
             _show_account_error(form, error)
         else:
             # Other devices are now logged out; this one starts a fresh session.
-            services.start_session(current_user)
+            services.start_session(user)
             db.session.commit()
             flash(
                 _("Your password has been changed. Other devices have been logged out."), "success"
@@ -217,7 +217,7 @@ def change_password() -> str | Response:
 @public
 def set_locale() -> Response:
     form = LocaleForm()
-    form.locale.choices = [(code, code) for code in current_app.config["LANGUAGES"]]
+    form.locale.choices = select_choices((code, code) for code in current_app.config["LANGUAGES"])
     if form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:

@@ -1,0 +1,139 @@
+"""Every registered route x method x principal against placement/access.toml (deny by default).
+
+A route missing from the file fails the test, so no new page can ship without its access rule.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from placement.models import Role, User
+from tests import factories
+
+MATRIX_FILE = Path(__file__).resolve().parents[2] / "placement" / "access.toml"
+PRINCIPALS = ("anonymous", "expert", "other_expert", "host", "other_host", "staff", "admin")
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def load_matrix() -> dict[str, dict[str, frozenset[str]]]:
+    data = tomllib.loads(MATRIX_FILE.read_text(encoding="utf-8"))
+    groups = {name: frozenset(members) for name, members in data["groups"].items()}
+    matrix: dict[str, dict[str, frozenset[str]]] = {}
+    for endpoint, methods in data["endpoints"].items():
+        matrix[endpoint] = {}
+        for method, who in methods.items():
+            names = [who] if isinstance(who, str) else who
+            allowed: set[str] = set()
+            for name in names:
+                allowed |= groups.get(name, {name})
+            unknown = allowed - set(PRINCIPALS)
+            assert not unknown, f"{endpoint} {method}: unknown principals {unknown}"
+            matrix[endpoint][method] = frozenset(allowed)
+    return matrix
+
+
+def _routes(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, method, rule) for every route the app serves, static files aside."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - IGNORED_METHODS):
+            routes.append((rule.endpoint, method, rule.rule))
+    return routes
+
+
+def test_every_route_has_a_row_and_every_row_a_route(app: Flask) -> None:
+    matrix = load_matrix()
+    served = {(endpoint, method) for endpoint, method, _ in _routes(app)}
+    listed = {(endpoint, method) for endpoint, methods in matrix.items() for method in methods}
+    assert served - listed == set(), "routes missing from placement/access.toml"
+    assert listed - served == set(), "rows in placement/access.toml for routes that do not exist"
+
+
+@pytest.fixture
+def principals(db_session: object) -> dict[str, User | None]:
+    expert = factories.ExpertFactory().user
+    other_expert = factories.ExpertFactory().user
+    host = factories.HostMemberFactory().user
+    other_host = factories.HostMemberFactory().user
+    return {
+        "anonymous": None,
+        "expert": expert,
+        "other_expert": other_expert,
+        "host": host,
+        "other_host": other_host,
+        "staff": factories.StaffFactory(),
+        "admin": factories.AdminFactory(),
+    }
+
+
+def url_arguments(principals: dict[str, User | None]) -> dict[str, str]:
+    """Values for URL variables; records belong to "expert" or "host"."""
+    return {"token": "not-a-valid-token"}
+
+
+def _allowed(response_status: int, location: str) -> bool:
+    if response_status in (401, 403, 404):
+        return False
+    # The guard sends anonymous visitors to /login?next=...; a plain /login (after logout) is fine.
+    return not (response_status in (301, 302, 303) and "/login?next=" in location)
+
+
+def _client_for(app: Flask, user: User | None) -> FlaskClient:
+    client = app.test_client()
+    if user is not None:
+        response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    return client
+
+
+def test_access_matches_the_matrix(
+    app: Flask, principals: dict[str, User | None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    matrix = load_matrix()
+    arguments = url_arguments(principals)
+    differences = []
+    requests = 0
+    for endpoint, method, rule in _routes(app):
+        expected = matrix.get(endpoint, {}).get(method, frozenset())
+        path = rule
+        for name, value in arguments.items():
+            path = path.replace(f"<{name}>", value)
+        assert "<" not in path, f"no test value for a variable of {rule}"
+        for principal in PRINCIPALS:
+            client = _client_for(app, principals[principal])
+            response = client.open(path, method=method, data={})
+            requests += 1
+            allowed = _allowed(response.status_code, response.headers.get("Location", ""))
+            if allowed != (principal in expected):
+                differences.append(
+                    f"{method} {path} as {principal}: got {response.status_code}, "
+                    f"expected {'allowed' if principal in expected else 'refused'}"
+                )
+    with capsys.disabled():
+        print(f"\naccess matrix: {requests} requests, {len(differences)} differences")
+    assert differences == []
+
+
+@pytest.mark.parametrize("role", [Role.EXPERT, Role.INSTITUTION, Role.STAFF, Role.ADMIN])
+def test_each_role_lands_on_its_own_dashboard(
+    client: FlaskClient, login_as: Callable[..., User], role: Role
+) -> None:
+    login_as(role)
+    response = client.get("/dashboard")
+    expected = {
+        Role.EXPERT: "/expert/",
+        Role.INSTITUTION: "/host/",
+        Role.STAFF: "/staff/",
+        Role.ADMIN: "/admin/",
+    }[role]
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(expected)
+    assert client.get(expected).status_code == 200
