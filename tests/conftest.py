@@ -125,11 +125,11 @@ def app_ctx(app: Flask, db_session: object) -> Iterator[None]:
 
 
 @pytest.fixture
-def client(app: Flask, db_session: object) -> Iterator[FlaskClient]:
+def client(app: Flask, db_session: object) -> FlaskClient:
     limiter.reset()
     # Not "with app.test_client()": a preserved request context would share ``g`` (and
     # flask-login's cached user) with the requests of any second client in the same test.
-    yield app.test_client()
+    return app.test_client()
 
 
 @pytest.fixture
