@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -85,22 +85,40 @@ def _init_login(app: Flask, login_manager: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from placement.admin.routes import bp as admin_bp
     from placement.auth.routes import bp as auth_bp
+    from placement.documents.routes import bp as documents_bp
     from placement.experts.routes import bp as experts_bp
     from placement.institutions.routes import bp as institutions_bp
     from placement.main.routes import bp as main_bp
     from placement.staff.routes import bp as staff_bp
+    from placement.taxonomy_search.routes import bp as taxonomy_bp
 
-    for blueprint in (main_bp, auth_bp, experts_bp, institutions_bp, staff_bp, admin_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        experts_bp,
+        documents_bp,
+        taxonomy_bp,
+        institutions_bp,
+        staff_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
 def _install_template_globals(app: Flask) -> None:
     from placement import geo
-    from placement.labels import template_helpers
+    from placement.labels import criterion_label, template_helpers
     from placement.notifications import unread_count
+    from placement.taxonomy import concept_label, skill_text
 
     app.jinja_env.globals.update(template_helpers())
+    app.jinja_env.globals["taxonomy_label"] = concept_label
+    app.jinja_env.filters["skill_text"] = skill_text
+    app.jinja_env.filters["criterion_label"] = criterion_label
     app.jinja_env.filters["country_name"] = geo.country_name
+    # Dates and times in the reader's language and time zone.
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from placement.extensions import db
 from placement.models import Role
@@ -71,7 +72,8 @@ def serve_command(demo: bool, host: str, port: int) -> None:
     if demo:
         _seed_and_report()
         _print_demo_logins(f"http://{host}:{port}")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def register_commands(app: Flask) -> None:

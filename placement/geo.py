@@ -1,44 +1,58 @@
-"""Country and language names in the reader's language, from Babel's CLDR data (offline)."""
+"""Country and language names in the reader's language.
+
+The codes are the ISO lists the matching engine validates against, so a country or language
+picked in a form is always one the engine accepts; the names come from Babel's CLDR data
+(offline), falling back to the English name of the ISO list.
+"""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from babel import Locale
 from flask_babel import get_locale
 
-_ALPHA2 = re.compile(r"^[A-Z]{2}$")
-# CLDR territory codes that are not ISO 3166-1 alpha-2 countries.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"})
+from matching.records import country_codes as iso_countries
+from matching.records import language_codes as iso_languages
+
+
+def _locale_code() -> str:
+    return str(get_locale() or "en")
 
 
 @lru_cache(maxsize=8)
 def _countries(locale_code: str) -> tuple[tuple[str, str], ...]:
     names = Locale.parse(locale_code).territories
-    pairs = [
-        (code, name)
-        for code, name in names.items()
-        if _ALPHA2.match(code) and code not in _NOT_COUNTRIES
-    ]
+    pairs = [(code, names.get(code, english)) for code, english in iso_countries().items()]
+    return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
+
+
+@lru_cache(maxsize=8)
+def _languages(locale_code: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale_code).languages
+    pairs = [(code, names.get(code, english)) for code, english in iso_languages().items()]
     return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return list(_countries(str(get_locale() or "en")))
+    return list(_countries(_locale_code()))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(_languages(_locale_code()))
 
 
 def country_codes() -> frozenset[str]:
-    return frozenset(code for code, _ in _countries("en"))
+    return frozenset(iso_countries())
 
 
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return Locale.parse(str(get_locale() or "en")).territories.get(code, code)
+    return Locale.parse(_locale_code()).territories.get(code, iso_countries().get(code, code))
 
 
 def language_name(code: str | None) -> str:
     if not code:
         return ""
-    return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
+    return Locale.parse(_locale_code()).languages.get(code, iso_languages().get(code, code))

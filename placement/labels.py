@@ -44,8 +44,30 @@ PLACEMENT_STATUS_LABELS = {
 }
 
 
+CRITERION_LABELS = {
+    "required_skills": _l("Required skills"),
+    "desired_skills": _l("Desired skills"),
+    "skills": _l("Overall skill profile"),
+    "occupation": _l("Occupation"),
+    "text": _l("Description and summary"),
+    "language": _l("Languages"),
+    "availability": _l("Availability"),
+    "experience": _l("Experience"),
+    "region": _l("Region of origin"),
+    "predicted_success": _l("Predicted success (from past outcomes)"),
+}
+
+
+def criterion_label(name: str) -> str:
+    return str(CRITERION_LABELS.get(name, name))
+
+
 def template_helpers() -> dict[str, object]:
+    from placement.experts.forms import DOCUMENT_LABELS
+
     return {
+        "criterion_label": criterion_label,
+        "document_label": DOCUMENT_LABELS.__getitem__,
         "role_label": ROLE_LABELS.__getitem__,
         "verification_label": VERIFICATION_LABELS.__getitem__,
         "need_status_label": NEED_STATUS_LABELS.__getitem__,

@@ -110,7 +110,7 @@ class ExpertFactory(_Base):
                     user_id=self.user.id, purpose=purpose, granted=True, text_version="test"
                 )
             )
-        db.session.flush()
+        db.session.commit()
 
 
 class InstitutionFactory(_Base):
@@ -161,7 +161,7 @@ class ProgrammeFactory(_Base):
                 CountryQuota(country=c, max_placements=10, budget=Decimal("50000"))
                 for c in self.eligible_origin_countries
             ]
-            db.session.flush()
+            db.session.commit()
 
 
 class NeedFactory(_Base):
@@ -187,7 +187,7 @@ class NeedFactory(_Base):
             return
         self.skills = [NeedSkill(label="perform clinical examination", required=True)]
         self.languages = [NeedLanguage(code="en", level=CEFRLevel.B2)]
-        db.session.flush()
+        db.session.commit()
 
 
 class PlacementFactory(_Base):

@@ -70,7 +70,7 @@ DEMO_LOGINS = (
 )
 
 ORIGINS: dict[str, dict[str, Any]] = {
-    "SL": {"langs": ["en", "kri"], "regions": ["Freetown", "Bo", "Kenema", "Makeni"]},
+    "SL": {"langs": ["en"], "regions": ["Freetown", "Bo", "Kenema", "Makeni"]},
     "GH": {"langs": ["en", "ak"], "regions": ["Accra", "Kumasi", "Tamale", "Cape Coast"]},
     "SN": {"langs": ["fr", "wo"], "regions": ["Dakar", "Thiès", "Saint-Louis", "Ziguinchor"]},
     "HT": {"langs": ["fr", "ht"], "regions": ["Port-au-Prince", "Cap-Haïtien", "Les Cayes"]},

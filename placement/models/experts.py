@@ -123,7 +123,7 @@ class ExpertSkill(Base):
     expert: Mapped[ExpertProfile] = relationship(back_populates="skills")
 
 
-class AvailabilityWindow(Base):
+class AvailabilityWindow(PublicIdMixin, Base):
     __tablename__ = "availability_windows"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,1 @@
+"""Serving uploaded documents to the people allowed to read them."""

@@ -1,0 +1,191 @@
+"""Uploaded documents: type checked from the bytes, stored outside static/, served only to
+those allowed, and CV text turned into skill suggestions.
+
+A file is accepted only if its content is a PDF or a Word .docx package, whatever its name says;
+it is stored under a random name in UPLOAD_DIR and always served as an attachment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+from placement.extensions import db
+from placement.ids import parse_uuid
+from placement.models import (
+    BOOKED_STATUSES,
+    Document,
+    DocumentKind,
+    ExpertProfile,
+    InstitutionMember,
+    Need,
+    Placement,
+    PlacementStatus,
+    User,
+)
+
+log = logging.getLogger(__name__)
+MAX_BYTES = 5 * 1024 * 1024
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# A .docx holds a few dozen parts; limits keep a crafted archive (zip bomb) from hurting us.
+MAX_DOCX_PARTS = 2000
+MAX_DOCX_UNPACKED = 50 * 1024 * 1024
+MAX_PDF_PAGES = 30
+MAX_TEXT = 200_000
+_WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Hosts see documents once the placement is approved and for as long as it lasts or is done.
+_HOST_CAN_SEE = BOOKED_STATUSES | {PlacementStatus.COMPLETED}
+
+
+class DocumentError(Exception):
+    """Why an upload was refused; translated, safe to show."""
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    content_type: str
+    extension: str
+
+
+def sniff(data: bytes) -> Sniffed:
+    """What the bytes really are; anything but a PDF or a .docx is refused."""
+    if data.startswith(b"%PDF-"):
+        return Sniffed(PDF, "pdf")
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError) as error:
+            raise DocumentError(str(_l("This file is damaged or not a Word document."))) from error
+        if len(names) > MAX_DOCX_PARTS or unpacked > MAX_DOCX_UNPACKED:
+            raise DocumentError(str(_l("This Word document is too large once unpacked.")))
+        if "word/document.xml" in names and "[Content_Types].xml" in names:
+            if any(name.lower().endswith("vbaproject.bin") for name in names):
+                raise DocumentError(str(_l("Documents with macros are not accepted.")))
+            return Sniffed(DOCX, "docx")
+    raise DocumentError(str(_l("Only PDF and Word (.docx) files are accepted.")))
+
+
+def _upload_dir() -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def stored_path(document: Document) -> Path:
+    return _upload_dir() / document.stored_name
+
+
+def store_upload(profile: ExpertProfile, upload: FileStorage, kind: DocumentKind) -> Document:
+    """Check and keep an uploaded file; the text of a CV is extracted for skill suggestions."""
+    try:
+        data = upload.stream.read(MAX_BYTES + 1)
+    finally:
+        upload.close()  # large uploads are spooled to a temporary file
+    if len(data) > MAX_BYTES:
+        raise DocumentError(str(_l("The file is larger than 5 MB.")))
+    if not data:
+        raise DocumentError(str(_l("The file is empty.")))
+    sniffed = sniff(data)
+    original = secure_filename(upload.filename or "")[:200] or f"document.{sniffed.extension}"
+    if not original.lower().endswith(f".{sniffed.extension}"):
+        original = f"{original.rsplit('.', 1)[0]}.{sniffed.extension}"
+    stored_name = f"{secrets.token_hex(20)}.{sniffed.extension}"
+    path = _upload_dir() / stored_name
+    path.write_bytes(data)
+    path.chmod(0o600)
+    document = Document(
+        expert_id=profile.id,
+        kind=kind,
+        original_name=original,
+        stored_name=stored_name,
+        content_type=sniffed.content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        extracted_text=extract_text(data, sniffed.content_type)
+        if kind is DocumentKind.CV
+        else None,
+    )
+    profile.documents.append(document)
+    db.session.flush()
+    return document
+
+
+def extract_text(data: bytes, content_type: str) -> str | None:
+    """Plain text of a PDF or .docx, or None when it cannot be read (a scanned PDF, say)."""
+    try:
+        text = _pdf_text(data) if content_type == PDF else _docx_text(data)
+    except Exception:
+        log.info("could not extract text from an uploaded %s", content_type)
+        return None
+    text = " ".join(text.split())
+    return text[:MAX_TEXT] or None
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES])
+
+
+def _docx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("word/document.xml")
+    root = ElementTree.fromstring(xml)  # noqa: S314 - size-limited, expat guards entity expansion
+    paragraphs = []
+    for paragraph in root.iter(f"{_WORD_NS}p"):
+        paragraphs.append("".join(node.text or "" for node in paragraph.iter(f"{_WORD_NS}t")))
+    return "\n".join(paragraphs)
+
+
+def remove_document(profile: ExpertProfile, document: Document) -> Path:
+    """Drop the record; returns the file to delete after the commit."""
+    path = stored_path(document)
+    profile.documents.remove(document)
+    db.session.flush()
+    return path
+
+
+def delete_files(paths: list[Path]) -> None:
+    """Called after a commit, so a rolled-back change never loses a file."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def document_for(user: User, document_uuid: str) -> Document | None:
+    """The document if ``user`` may read it: its owner, staff, or a member of a host institution
+    with an approved placement of this expert. Anyone else gets None (shown as 'not found')."""
+    key = parse_uuid(document_uuid)
+    if key is None:
+        return None
+    document = db.session.scalar(select(Document).where(Document.uuid == key))
+    if document is None:
+        return None
+    if user.is_staff or document.expert.user_id == user.id:
+        return document
+    host_has_placement = db.session.scalar(
+        select(
+            exists()
+            .where(Placement.expert_id == document.expert_id)
+            .where(Placement.status.in_(_HOST_CAN_SEE))
+            .where(Placement.need_id == Need.id)
+            .where(Need.institution_id == InstitutionMember.institution_id)
+            .where(InstitutionMember.user_id == user.id)
+        )
+    )
+    return document if host_has_placement else None

@@ -1,0 +1,1 @@
+"""Rankings for the web app: the matching library over the database's experts and needs."""

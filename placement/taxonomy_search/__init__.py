@@ -1,0 +1,1 @@
+"""ESCO autocomplete for skill and occupation fields."""
