@@ -91,6 +91,8 @@ class BaseConfig:
     RESET_RATE_LIMIT: str = "5 per minute; 20 per hour"
     SCHEDULER_ENABLED: bool = False
     PREFERRED_URL_SCHEME: str = "http"
+    # Links in mail sent by scheduled jobs (no request to take the host from).
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
 
     def as_flask_config(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,6 +158,7 @@ def load_config(env_name: str | None = None, **overrides: Any) -> BaseConfig:
         ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SCHEDULER_ENABLED": False,
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     }
     values.update(overrides)
     return BaseConfig(**values)

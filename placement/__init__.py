@@ -89,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     from placement.experts.routes import bp as experts_bp
     from placement.institutions.routes import bp as institutions_bp
     from placement.main.routes import bp as main_bp
+    from placement.needs.routes import bp as needs_bp
+    from placement.programmes.routes import bp as programmes_bp
     from placement.staff.routes import bp as staff_bp
     from placement.taxonomy_search.routes import bp as taxonomy_bp
 
@@ -99,7 +101,9 @@ def _register_blueprints(app: Flask) -> None:
         documents_bp,
         taxonomy_bp,
         institutions_bp,
+        needs_bp,
         staff_bp,
+        programmes_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)
@@ -107,7 +111,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _install_template_globals(app: Flask) -> None:
     from placement import geo
-    from placement.labels import criterion_label, template_helpers
+    from placement.forms import list_errors
+    from placement.labels import criterion_label, host_provides_label, template_helpers
     from placement.notifications import unread_count
     from placement.taxonomy import concept_label, skill_text
 
@@ -115,6 +120,11 @@ def _install_template_globals(app: Flask) -> None:
     app.jinja_env.globals["taxonomy_label"] = concept_label
     app.jinja_env.filters["skill_text"] = skill_text
     app.jinja_env.filters["criterion_label"] = criterion_label
+    app.jinja_env.filters["list_errors"] = list_errors
+    app.jinja_env.filters["host_provides_label"] = host_provides_label
+    app.jinja_env.filters["reject_page"] = lambda args: {
+        k: v for k, v in args.items() if k != "page"
+    }
     app.jinja_env.filters["country_name"] = geo.country_name
     # Dates and times in the reader's language and time zone.
     app.jinja_env.filters["date"] = format_date

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
@@ -76,6 +78,53 @@ def serve_command(demo: bool, host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
+jobs_group = AppGroup("jobs", help="Scheduled jobs.")
+
+
+@jobs_group.command("run-due")
+@click.option(
+    "--date",
+    "on_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this date (YYYY-MM-DD).",
+)
+def run_due_command(on_date: datetime | None) -> None:
+    """Run every job once (for cron, and for tests); each only acts on what is due."""
+    from placement.jobs import run_due
+
+    today = on_date.date() if on_date else date.today()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for name, count in run_due(app, today).items():
+        click.echo(f"{name}: {count}")
+
+
+@jobs_group.command("list")
+def list_jobs_command() -> None:
+    """The jobs the scheduler runs, with their schedules."""
+    from placement.jobs import JOBS
+
+    for job in JOBS.values():
+        click.echo(f"{job.name:<16} {job.cron}  {job.description}")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler process (one per deployment, beside the web workers)."""
+    from placement.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo("Scheduler started; Ctrl+C to stop.")
+    build_scheduler(app).start()
+
+
 def register_commands(app: Flask) -> None:
-    for command in (create_user_command, seed_demo_command, serve_command):
+    for command in (
+        create_user_command,
+        seed_demo_command,
+        serve_command,
+        jobs_group,
+        scheduler_command,
+    ):
         app.cli.add_command(command)

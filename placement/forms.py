@@ -15,3 +15,8 @@ def strip_whitespace(value: object) -> object:
 def select_choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms 3.3 select choices (tuples are deprecated there)."""
     return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+def list_errors(field: object) -> list[str]:
+    """The errors of a FieldList itself, without those of its rows (which show by each row)."""
+    return [str(e) for e in getattr(field, "errors", []) if not isinstance(e, list | dict)]

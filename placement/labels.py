@@ -58,6 +58,37 @@ CRITERION_LABELS = {
 }
 
 
+NEED_STATUS_HELP = {
+    NeedStatus.DRAFT: _l(
+        "Only your institution sees this draft. Send it to programme staff when it is ready."
+    ),
+    NeedStatus.SUBMITTED: _l("Programme staff are reviewing it. Experts cannot see it yet."),
+    NeedStatus.APPROVED: _l("Approved by programme staff; it opens to experts shortly."),
+    NeedStatus.OPEN: _l("Experts can see it and staff are proposing candidates."),
+    NeedStatus.FILLED: _l("All the experts wanted have been placed."),
+    NeedStatus.CLOSED: _l("Closed: experts no longer see it."),
+    NeedStatus.EXPIRED: _l("Its dates passed before it was filled."),
+}
+
+
+def host_provides_label(key: str) -> str:
+    from placement.needs.forms import HOST_PROVIDES_LABELS
+
+    return str(HOST_PROVIDES_LABELS.get(key, key))
+
+
+def sector_label(key: str | None) -> str:
+    from placement.experts.forms import SECTOR_LABELS
+
+    return str(SECTOR_LABELS.get(key, key)) if key else ""
+
+
+def _institution_kind_label(kind: object) -> str:
+    from placement.auth.forms import INSTITUTION_KIND_LABELS
+
+    return str(INSTITUTION_KIND_LABELS.get(kind, kind))
+
+
 def criterion_label(name: str) -> str:
     return str(CRITERION_LABELS.get(name, name))
 
@@ -67,6 +98,9 @@ def template_helpers() -> dict[str, object]:
 
     return {
         "criterion_label": criterion_label,
+        "sector_label": sector_label,
+        "institution_kind_label": _institution_kind_label,
+        "need_status_help": NEED_STATUS_HELP.__getitem__,
         "document_label": DOCUMENT_LABELS.__getitem__,
         "role_label": ROLE_LABELS.__getitem__,
         "verification_label": VERIFICATION_LABELS.__getitem__,

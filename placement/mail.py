@@ -23,16 +23,27 @@ MAX_ATTEMPTS = 5
 
 
 def queue_email(
-    user: User, kind: str, subject: str, template: str, **context: object
+    user: User, kind: str, subject: object, template: str, **context: object
 ) -> OutboxEmail:
-    """Render ``emails/<template>.txt`` (and ``.html``) in the recipient's language and queue it."""
-    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
-        text = render_template(f"emails/{template}.txt", user=user, **context)
-        html = render_template(f"emails/{template}.html", user=user, **context)
+    """Render ``emails/<template>.txt`` (and ``.html``) in the user's language and queue it."""
+    return queue_email_to(user.email, user.locale, kind, subject, template, user=user, **context)
+
+
+def queue_email_to(
+    address: str,
+    locale: str | None,
+    kind: str,
+    subject: object,
+    template: str,
+    **context: object,
+) -> OutboxEmail:
+    """The same for an address with no account yet (an invitation, say)."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context)
         subject_text = str(subject)
     message = OutboxEmail(
-        recipient=user.email, subject=subject_text, body_text=text, body_html=html, kind=kind
+        recipient=address, subject=subject_text, body_text=text, body_html=html, kind=kind
     )
     db.session.add(message)
     return message

@@ -47,7 +47,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _new_user(email: str, password: str, role: Role, full_name: str, locale: str | None) -> User:
+def new_account(email: str, password: str, role: Role, full_name: str, locale: str | None) -> User:
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError(str(_l("An account with this email address already exists.")), "email")
@@ -84,7 +84,7 @@ def register_expert(
 ) -> User:
     """An expert account with an empty profile; consent to processing is a condition of
     registering and is recorded with the notice version, sharing with hosts is a free choice."""
-    user = _new_user(email, password, Role.EXPERT, full_name, locale)
+    user = new_account(email, password, Role.EXPERT, full_name, locale)
     db.session.add(ExpertProfile(user_id=user.id, sectors=[], preferred_regions=[]))
     record_consent(user, ConsentPurpose.PROCESSING, True)
     record_consent(user, ConsentPurpose.SHARE_WITH_HOSTS, share_with_hosts)
@@ -105,7 +105,7 @@ def register_institution_user(
     locale: str | None = None,
 ) -> User:
     """A host account and its institution, which waits for staff verification."""
-    user = _new_user(email, password, Role.INSTITUTION, full_name, locale)
+    user = new_account(email, password, Role.INSTITUTION, full_name, locale)
     institution = Institution(
         name=institution_name.strip(), kind=institution_kind, country=country, town=town
     )
@@ -128,7 +128,7 @@ def create_user(
     email: str, password: str, role: Role, full_name: str = "", actor: User | None = None
 ) -> User:
     """Staff and admin accounts come from the command line, never from the public form."""
-    user = _new_user(email, password, role, full_name, None)
+    user = new_account(email, password, role, full_name, None)
     user.created_by_id = actor.id if actor else None
     audit.record("user.create", user, actor=actor, after={"email": user.email, "role": role})
     return user

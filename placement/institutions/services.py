@@ -1,11 +1,31 @@
-"""Institution-side queries."""
+"""Host institutions: their members and invitations."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from placement import audit, mail
+from placement.auth.services import AccountError, new_account, record_consent
 from placement.extensions import db
-from placement.models import Institution, InstitutionMember, Need, User
+from placement.ids import parse_uuid
+from placement.models import (
+    ConsentPurpose,
+    Institution,
+    InstitutionInvitation,
+    InstitutionMember,
+    MemberRole,
+    Need,
+    Role,
+    User,
+    utcnow,
+)
+
+INVITATION_DAYS = 7
 
 
 def institutions_of(user: User) -> list[Institution]:
@@ -27,3 +47,73 @@ def needs_of(institution: Institution) -> list[Need]:
             .order_by(Need.start.desc(), Need.id.desc())
         )
     )
+
+
+def membership(user: User, institution_uuid: str) -> InstitutionMember | None:
+    key = parse_uuid(institution_uuid)
+    if key is None:
+        return None
+    return db.session.scalar(
+        select(InstitutionMember)
+        .join(Institution)
+        .where(Institution.uuid == key, InstitutionMember.user_id == user.id)
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(institution: Institution, email: str, *, by: User, locale: str | None) -> str:
+    """Email a colleague a link to join; only the token's hash is kept. Returns the token."""
+    email = email.strip().lower()
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        raise AccountError(str(_l("This address already has an account.")), "email")
+    token = secrets.token_urlsafe(32)
+    invitation = InstitutionInvitation(
+        institution_id=institution.id,
+        email=email,
+        token_hash=_token_hash(token),
+        invited_by_id=by.id,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("institution.invite", institution, actor=by, after={"email": email})
+    mail.queue_email_to(
+        email,
+        locale,
+        "institution.invite",
+        _l("%(name)s invites you to Homeward", name=institution.name),
+        "invitation",
+        institution=institution,
+        inviter=by,
+        token=token,
+    )
+    return token
+
+
+def invitation_for(token: str) -> InstitutionInvitation | None:
+    """A valid, unused, unexpired invitation, else None."""
+    invitation = db.session.scalar(
+        select(InstitutionInvitation).where(InstitutionInvitation.token_hash == _token_hash(token))
+    )
+    if invitation is None or invitation.accepted_at is not None:
+        return None
+    if invitation.expires_at < utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: InstitutionInvitation, full_name: str, password: str) -> User:
+    user = new_account(invitation.email, password, Role.INSTITUTION, full_name, None)
+    db.session.add(
+        InstitutionMember(
+            institution_id=invitation.institution_id, user_id=user.id, role=MemberRole.MEMBER
+        )
+    )
+    record_consent(user, ConsentPurpose.PROCESSING, True)
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    return user

@@ -1,16 +1,148 @@
-"""Staff pages."""
+"""Staff pages: dashboard, review queues for institutions and needs, and their decisions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
-from placement.auth.decorators import staff_required
+from placement.auth.decorators import signed_in_user, staff_required
+from placement.extensions import db
+from placement.forms import select_choices
+from placement.geo import country_choices
+from placement.labels import NEED_STATUS_LABELS, VERIFICATION_LABELS
+from placement.matches.services import experts_for_need
+from placement.models import InterestSource, NeedStatus, VerificationStatus
+from placement.needs import lifecycle
+from placement.needs import services as needs
+from placement.needs.forms import NeedFilterForm, ReasonForm
+from placement.programmes.services import all_programmes
 from placement.staff import services
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+CANDIDATES_SHOWN = 25
 
 
 @bp.route("/")
 @staff_required
 def dashboard() -> str:
     return render_template("staff/dashboard.html", overview=services.overview())
+
+
+@bp.route("/institutions")
+@staff_required
+def institutions() -> str:
+    form = NeedFilterForm(request.args)
+    form.country.choices = select_choices([("", _("All countries")), *country_choices()])
+    form.status.choices = select_choices(
+        [("", _("All states")), *((s.value, label) for s, label in VERIFICATION_LABELS.items())]
+    )
+    form.programme.choices = select_choices([("", "")])
+    valid = form.validate()
+    status = VerificationStatus(form.status.data) if valid and form.status.data else None
+    rows = services.institution_queue(
+        status, form.country.data if valid else None, form.q.data if valid else None
+    )
+    return render_template("staff/institutions.html", form=form, institutions=rows)
+
+
+@bp.route("/institutions/<institution_id>", methods=["GET", "POST"])
+@staff_required
+def institution(institution_id: str) -> str | Response:
+    institution = services.institution_by_uuid(institution_id)
+    if institution is None:
+        abort(404)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        decision = request.form.get("decision")
+        if decision not in ("verify", "reject"):
+            abort(400)
+        try:
+            services.decide_institution(
+                institution, decision == "verify", actor=signed_in_user(), reason=form.reason.data
+            )
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("staff.institution", institution_id=institution.uuid))
+    return render_template(
+        "staff/institution.html",
+        institution=institution,
+        form=form,
+        history=services.audit_trail(str(institution.uuid)),
+        needs=institution.needs,
+    )
+
+
+@bp.route("/needs")
+@staff_required
+def needs_queue() -> str:
+    form = NeedFilterForm(request.args)
+    form.country.choices = select_choices([("", _("All countries")), *country_choices()])
+    form.status.choices = select_choices(
+        [("", _("All states")), *((s.value, label) for s, label in NEED_STATUS_LABELS.items())]
+    )
+    programmes = all_programmes()
+    form.programme.choices = select_choices(
+        [("", _("All programmes")), *((str(p.id), p.name) for p in programmes)]
+    )
+    if not request.args:
+        form.status.data = NeedStatus.SUBMITTED.value  # the work waiting for staff
+    valid = form.validate()
+    filters = (
+        needs.NeedFilters(
+            country=form.country.data or None,
+            sector=form.sector.data or None,
+            programme_id=int(form.programme.data) if valid and form.programme.data else None,
+            status=NeedStatus(form.status.data) if valid and form.status.data else None,
+            text=form.q.data or None,
+        )
+        if valid
+        else needs.NeedFilters()
+    )
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total = needs.review_queue(filters, page)
+    return render_template(
+        "staff/needs.html", form=form, needs=rows, total=total, page=page, page_size=needs.PAGE_SIZE
+    )
+
+
+@bp.route("/needs/<need_id>")
+@staff_required
+def need(need_id: str) -> str:
+    need = needs.need_by_uuid(need_id)
+    if need is None:
+        abort(404)
+    candidates = experts_for_need(need, CANDIDATES_SHOWN)
+    return render_template(
+        "staff/need.html",
+        need=need,
+        candidates=candidates,
+        transitions=lifecycle.available_transitions(need, signed_in_user()),
+        reason_form=ReasonForm(),
+        expert_interest=needs.interests(need, InterestSource.EXPERT),
+        host_interest=needs.interests(need, InterestSource.HOST),
+        history=services.audit_trail(str(need.uuid)),
+    )
+
+
+@bp.route("/needs/<need_id>/<any(send_back, approve, open, fill, close):action>", methods=["POST"])
+@staff_required
+def need_transition(need_id: str, action: str) -> Response:
+    need = needs.need_by_uuid(need_id)
+    if need is None:
+        abort(404)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.transition(need, action, actor=signed_in_user(), reason=form.reason.data)
+        except lifecycle.TransitionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+    return redirect(url_for("staff.need", need_id=need.uuid))

@@ -1,12 +1,16 @@
-"""Figures for the staff dashboard."""
+"""Staff work: the dashboard figures and the review of host institutions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from placement import audit, mail
 from placement.extensions import db
+from placement.ids import parse_uuid
 from placement.models import (
     AuditEvent,
     ExpertProfile,
@@ -16,8 +20,11 @@ from placement.models import (
     Placement,
     PlacementStatus,
     Programme,
+    User,
     VerificationStatus,
+    utcnow,
 )
+from placement.notifications import notify
 
 
 @dataclass(frozen=True)
@@ -53,4 +60,80 @@ def overview() -> StaffOverview:
         recent_events=list(
             db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10))
         ),
+    )
+
+
+# institution review ---------------------------------------------------------------------------
+
+
+class ReviewError(Exception):
+    """A refused staff decision (translated)."""
+
+
+def institution_queue(
+    status: VerificationStatus | None, country: str | None, text: str | None
+) -> list[Institution]:
+    query = select(Institution)
+    if status is not None:
+        query = query.where(Institution.status == status)
+    if country:
+        query = query.where(Institution.country == country)
+    if text:
+        query = query.where(func.lower(Institution.name).like(f"%{text.lower()}%"))
+    return list(db.session.scalars(query.order_by(Institution.created_at.desc()).limit(200)))
+
+
+def institution_by_uuid(institution_uuid: str) -> Institution | None:
+    key = parse_uuid(institution_uuid)
+    return db.session.scalar(select(Institution).where(Institution.uuid == key)) if key else None
+
+
+def decide_institution(
+    institution: Institution, verified: bool, *, actor: User, reason: str | None
+) -> None:
+    """Verify or reject a host institution; a rejection needs a reason, which the host reads."""
+    if not verified and not (reason and reason.strip()):
+        raise ReviewError(str(_l("Give a reason: the institution will read it.")))
+    before = institution.status
+    institution.status = VerificationStatus.VERIFIED if verified else VerificationStatus.REJECTED
+    institution.status_reason = reason.strip() if reason else None
+    institution.verified_at = utcnow() if verified else None
+    institution.verified_by_id = actor.id
+    audit.record(
+        "institution.verify" if verified else "institution.reject",
+        institution,
+        actor=actor,
+        before={"status": before.value},
+        after={"status": institution.status.value},
+        reason=reason,
+    )
+    title = (
+        _l("Your institution is verified: you can now send needs for approval")
+        if verified
+        else _l("Your institution could not be verified")
+    )
+    for member in institution.members:
+        notify(
+            member.user,
+            "institution.review",
+            str(title),
+            body=reason,
+            link=url_for("institutions.dashboard"),
+        )
+        mail.queue_email(
+            member.user,
+            "institution.review",
+            title,
+            "institution_review",
+            institution=institution,
+            verified=verified,
+            reason=reason,
+        )
+
+
+def audit_trail(object_uuid: str) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_uuid == object_uuid).order_by(AuditEvent.id)
+        )
     )

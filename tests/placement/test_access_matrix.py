@@ -25,6 +25,7 @@ from tests.samples import pdf_bytes
 MATRIX_FILE = Path(__file__).resolve().parents[2] / "placement" / "access.toml"
 PRINCIPALS = ("anonymous", "expert", "other_expert", "host", "other_host", "staff", "admin")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+LAST = ("delete", "consent")
 
 
 def load_matrix() -> dict[str, dict[str, frozenset[str]]]:
@@ -52,8 +53,9 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
             continue
         for method in sorted((rule.methods or set()) - IGNORED_METHODS):
             routes.append((rule.endpoint, method, rule.rule))
-    # Routes that delete the test's records go last, so the others still find them.
-    return sorted(routes, key=lambda route: "delete" in route[0])
+    # Routes that delete the test's records, or (posted empty) withdraw the expert's consent,
+    # go last, so the others still find what they need.
+    return sorted(routes, key=lambda route: any(word in route[0] for word in LAST))
 
 
 def test_every_route_has_a_row_and_every_row_a_route(app: Flask) -> None:
@@ -83,7 +85,7 @@ def principals(db_session: object) -> dict[str, User | None]:
 
 def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, str]:
     """Values for URL variables; records belong to "expert" or "host"."""
-    expert = principals["expert"].expert_profile
+    expert = db.session.get(User, principals["expert"].id).expert_profile
     with app.test_request_context():
         document = store_upload(
             expert,
@@ -91,9 +93,17 @@ def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, s
             DocumentKind.CV,
         )
         db.session.commit()
+    host = db.session.get(User, principals["host"].id).memberships[0].institution
+    need = factories.NeedFactory(institution=host)
     return {
         "token": "not-a-valid-token",
         "step": "1",
+        "need_id": str(need.uuid),
+        "expert_id": str(expert.uuid),
+        "institution_id": str(host.uuid),
+        "programme_id": str(factories.ProgrammeFactory().uuid),
+        # "close" without a reason is refused, so the walk changes no need's state.
+        "action": "close",
         "window_id": str(expert.availability[0].uuid),
         "document_id": str(document.uuid),
     }

@@ -1,0 +1,81 @@
+"""Scheduled jobs: one registry, run by the scheduler process or once by `placement jobs run-due`.
+
+Each job takes the date to act on, is idempotent (running it twice does no harm: it only acts on
+what is still due), and runs in its own app and request context (for links in mail), committing
+once at the end. The scheduler is a separate process: never start it in the web workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Flask
+
+from placement.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[date], int]
+    cron: dict[str, object]  # APScheduler cron trigger fields
+    description: str
+
+
+def _expire_needs(today: date) -> int:
+    from placement.needs.services import expire_needs
+
+    return expire_needs(today)
+
+
+def _send_outbox(_today: date) -> int:
+    from placement.mail import send_pending
+
+    return send_pending()
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job(
+            "expire-needs",
+            _expire_needs,
+            {"hour": 1, "minute": 5},
+            "Needs whose dates can no longer hold them expire; hosts are told.",
+        ),
+        Job(
+            "send-outbox",
+            _send_outbox,
+            {"minute": "*"},
+            "Send queued mail after the transactions that queued it committed.",
+        ),
+    )
+}
+
+
+def run_job(app: Flask, name: str, today: date) -> int:
+    """Run one job in its own context and transaction; returns how many items it handled."""
+    job = JOBS[name]
+    with app.test_request_context("/", base_url=app.config["PUBLIC_BASE_URL"]):
+        try:
+            count = job.run(today)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", name)
+            raise
+        finally:
+            db.session.remove()
+    log.info("job %s handled %d items", name, count)
+    return count
+
+
+def run_due(app: Flask, today: date) -> dict[str, int]:
+    """Every job once, in registry order (mail last, so it carries what the others queued)."""
+    order = [n for n in JOBS if n != "send-outbox"] + ["send-outbox"]
+    return {name: run_job(app, name, today) for name in order}

@@ -1,0 +1,1 @@
+"""Needs: posted by host institutions, reviewed by staff, browsed by experts."""

@@ -1,0 +1,1 @@
+"""Programmes: eligible countries, sectors, duration limits, quotas and budgets."""

@@ -1,0 +1,478 @@
+"""Institutions, needs and programmes: posting, lifecycle, review, candidates, expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from placement.extensions import db
+from placement.jobs import run_due
+from placement.models import (
+    AuditEvent,
+    ConsentPurpose,
+    ConsentRecord,
+    Institution,
+    InstitutionMember,
+    Interest,
+    InterestSource,
+    MemberRole,
+    Need,
+    NeedStatus,
+    Notification,
+    OutboxEmail,
+    Programme,
+    User,
+    VerificationStatus,
+)
+from tests import factories
+
+TODAY = date.today()
+
+
+def _page(response: object) -> str:
+    return response.get_data(as_text=True)  # type: ignore[attr-defined]
+
+
+def _need(need: Need) -> Need:
+    db.session.expire_all()
+    return db.session.get(Need, need.id)
+
+
+def _need_form(**changes: object) -> dict[str, object]:
+    form: dict[str, object] = {
+        "title": "Trainer in emergency obstetric care",
+        "description": "Train midwives in the maternity ward.",
+        "sector": "health",
+        "occupation": "midwife",
+        "required_skills-0": "manage budgets",
+        "required_skills-1": "",
+        "desired_skills-0": "gérer des budgets",
+        "languages-0-code": "en",
+        "languages-0-level": "B2",
+        "region": "Bo",
+        "start": (TODAY + timedelta(days=30)).isoformat(),
+        "end": (TODAY + timedelta(days=150)).isoformat(),
+        "duration_weeks": "6",
+        "slots": "2",
+        "host_provides": ["housing", "local_transport"],
+        "objectives": "Twenty midwives trained.",
+        "trainees": "Midwives of the maternity ward",
+    }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+@pytest.fixture
+def host(login: Callable[[User], User]) -> InstitutionMember:
+    member = factories.HostMemberFactory()
+    login(member.user)
+    return member
+
+
+class TestPostingNeeds:
+    def test_host_saves_a_draft_with_esco_skills(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        response = client.post("/host/needs/new", data=_need_form())
+        need = db.session.scalars(select(Need)).one()
+        assert response.headers["Location"].endswith(f"/host/needs/{need.uuid}")
+        assert need.status is NeedStatus.DRAFT and need.country == "SL"
+        assert need.slots == 2 and need.host_provides == ["housing", "local_transport"]
+        required, desired = need.required_skills, need.desired_skills
+        assert [s.label for s in required] == ["manage budgets"] and required[0].esco_uri
+        assert desired[0].esco_uri == required[0].esco_uri  # the French label, same concept
+        page = _page(client.get(f"/host/needs/{need.uuid}"))
+        assert "Only your institution sees this draft" in page
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"start": (TODAY - timedelta(days=1)).isoformat()}, "This date is in the past."),
+            ({"end": (TODAY + timedelta(days=10)).isoformat()}, "must come after"),
+            ({"duration_weeks": "30"}, "do not fit between the start and the end"),
+            ({"duration_weeks": "0"}, "Number must be between 1 and 104."),
+            ({"slots": "0"}, "Number must be between 1 and 50."),
+            ({"slots": "many"}, "Not a valid integer value."),
+            ({"required_skills-0": ""}, "Name at least one required skill."),
+            ({"title": ""}, "This field is required."),
+            ({"sector": "casino"}, "Not a valid choice."),
+            ({"start": "2027-13-45"}, "Not a valid date value."),
+            ({"languages-0-level": ""}, "Choose your level in this language."),
+        ],
+    )
+    def test_bad_input_is_explained_and_nothing_saved(
+        self, client: FlaskClient, host: InstitutionMember, changes: dict[str, str], message: str
+    ) -> None:
+        response = client.post("/host/needs/new", data=_need_form(**changes))
+        assert response.status_code == 200 and message in _page(response)
+        assert 'value="Train midwives' in _page(response) or "Train midwives" in _page(response)
+        assert db.session.scalar(select(func.count()).select_from(Need)) == 0
+
+    def test_programme_rules_apply(self, client: FlaskClient, host: InstitutionMember) -> None:
+        programme = factories.ProgrammeFactory(min_weeks=8, max_weeks=12)
+        response = client.post("/host/needs/new", data=_need_form(programme_id=str(programme.id)))
+        assert "at least 8 weeks" in _page(response)
+        other = factories.ProgrammeFactory(eligible_origin_countries=["GH"])
+        response = client.post("/host/needs/new", data=_need_form(programme_id=str(other.id)))
+        assert "Not a valid choice." in _page(response)  # not offered for Sierra Leone
+
+    def test_only_drafts_are_edited(self, client: FlaskClient, host: InstitutionMember) -> None:
+        need = factories.NeedFactory(institution=host.institution, status=NeedStatus.SUBMITTED)
+        response = client.post(f"/host/needs/{need.uuid}/edit", data=_need_form(title="New"))
+        assert response.status_code == 302 and _need(need).title != "New"
+
+    def test_another_institutions_need_is_not_found(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        other = factories.NeedFactory(status=NeedStatus.DRAFT)
+        for method, url in (
+            ("get", f"/host/needs/{other.uuid}"),
+            ("get", f"/host/needs/{other.uuid}/edit"),
+            ("post", f"/host/needs/{other.uuid}/submit"),
+            ("get", "/host/needs/not-a-uuid"),
+        ):
+            assert getattr(client, method)(url).status_code == 404
+        assert _need(other).status is NeedStatus.DRAFT
+
+
+class TestLifecycle:
+    def test_submit_approve_open_with_audit_and_host_told(
+        self, app: Flask, client: FlaskClient, host: InstitutionMember, login: Callable
+    ) -> None:
+        need = factories.NeedFactory(institution=host.institution, status=NeedStatus.DRAFT)
+        client.post(f"/host/needs/{need.uuid}/submit")
+        assert _need(need).status is NeedStatus.SUBMITTED
+        staff_client = app.test_client()
+        staff = factories.StaffFactory()
+        staff_client.post("/login", data={"email": staff.email, "password": factories.PASSWORD})
+        assert need.title in _page(staff_client.get("/staff/needs"))  # submitted: in the queue
+        staff_client.post(f"/staff/needs/{need.uuid}/approve")
+        staff_client.post(f"/staff/needs/{need.uuid}/open")
+        assert _need(need).status is NeedStatus.OPEN
+        actions = db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_uuid == str(need.uuid))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert actions == ["need.submit", "need.approve", "need.open"]
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.user_id == host.user_id)
+            )
+            == 2
+        )
+        assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 2
+        assert "Experts can see it" in _page(client.get(f"/host/needs/{need.uuid}"))
+
+    def test_send_back_needs_a_reason_the_host_reads(
+        self, app: Flask, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        need = factories.NeedFactory(institution=host.institution, status=NeedStatus.SUBMITTED)
+        staff_client = app.test_client()
+        staff = factories.StaffFactory()
+        staff_client.post("/login", data={"email": staff.email, "password": factories.PASSWORD})
+        response = staff_client.post(
+            f"/staff/needs/{need.uuid}/send_back", data={"reason": ""}, follow_redirects=True
+        )
+        assert "Give a reason" in _page(response) and _need(need).status is NeedStatus.SUBMITTED
+        staff_client.post(
+            f"/staff/needs/{need.uuid}/send_back",
+            data={"reason": "Please give the number of trainees."},
+        )
+        assert _need(need).status is NeedStatus.DRAFT
+        assert "Please give the number of trainees." in _page(
+            client.get(f"/host/needs/{need.uuid}")
+        )
+
+    @pytest.mark.parametrize(
+        ("status", "action"),
+        [
+            (NeedStatus.OPEN, "approve"),
+            (NeedStatus.DRAFT, "open"),
+            (NeedStatus.CLOSED, "open"),
+            (NeedStatus.EXPIRED, "fill"),
+            (NeedStatus.FILLED, "approve"),
+        ],
+    )
+    def test_invalid_transitions_are_refused_with_a_message(
+        self, client: FlaskClient, login_as: Callable, status: NeedStatus, action: str
+    ) -> None:
+        login_as("staff")
+        need = factories.NeedFactory(status=status)
+        response = client.post(f"/staff/needs/{need.uuid}/{action}", follow_redirects=True)
+        assert "cannot be changed that way" in _page(response)
+        assert _need(need).status is status
+
+    def test_an_unverified_institution_cannot_submit(
+        self, client: FlaskClient, login: Callable
+    ) -> None:
+        member = factories.HostMemberFactory(institution__status=VerificationStatus.PENDING)
+        login(member.user)
+        need = factories.NeedFactory(institution=member.institution, status=NeedStatus.DRAFT)
+        response = client.post(f"/host/needs/{need.uuid}/submit", follow_redirects=True)
+        assert "must be verified by programme staff first" in _page(response)
+        assert _need(need).status is NeedStatus.DRAFT
+
+    def test_hosts_cannot_use_staff_decisions(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        need = factories.NeedFactory(institution=host.institution, status=NeedStatus.SUBMITTED)
+        assert client.post(f"/staff/needs/{need.uuid}/approve").status_code == 403
+        assert _need(need).status is NeedStatus.SUBMITTED
+
+    def test_host_closes_with_a_reason(self, client: FlaskClient, host: InstitutionMember) -> None:
+        need = factories.NeedFactory(institution=host.institution)
+        client.post(f"/host/needs/{need.uuid}/close", data={"reason": "Budget withdrawn."})
+        assert _need(need).status is NeedStatus.CLOSED
+        assert _need(need).review_note == "Budget withdrawn."
+
+
+class TestCandidates:
+    def test_host_sees_professional_information_only(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        expert = factories.ExpertFactory(occupation_label="emergency physician")
+        need = factories.NeedFactory(institution=host.institution)
+        page = _page(client.get(f"/host/needs/{need.uuid}"))
+        assert "Candidate 1" in page and "emergency physician" in page
+        assert expert.user.email not in page and expert.user.full_name not in page
+
+    def test_an_expert_who_did_not_share_is_not_shown(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        expert = factories.ExpertFactory(occupation_label="emergency physician")
+        db.session.add(
+            ConsentRecord(
+                user_id=expert.user_id,
+                purpose=ConsentPurpose.SHARE_WITH_HOSTS,
+                granted=False,
+                text_version="test",
+            )
+        )
+        db.session.commit()
+        need = factories.NeedFactory(institution=host.institution)
+        assert "emergency physician" not in _page(client.get(f"/host/needs/{need.uuid}"))
+
+    def test_host_marks_interest_that_staff_see(
+        self, app: Flask, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        expert = factories.ExpertFactory()
+        need = factories.NeedFactory(institution=host.institution)
+        client.post(f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest")
+        assert db.session.scalar(select(Interest.source)) is InterestSource.HOST
+        staff_client = app.test_client()
+        staff = factories.StaffFactory()
+        staff_client.post("/login", data={"email": staff.email, "password": factories.PASSWORD})
+        page = _page(staff_client.get(f"/staff/needs/{need.uuid}"))
+        assert "the host is interested" in page and expert.user.full_name in page
+
+    def test_host_cannot_mark_someone_who_is_not_a_candidate(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        stranger = factories.ExpertFactory(origin_country="GH")
+        need = factories.NeedFactory(institution=host.institution)
+        response = client.post(f"/host/needs/{need.uuid}/candidates/{stranger.uuid}/interest")
+        assert response.status_code == 404
+        assert db.session.scalar(select(func.count()).select_from(Interest)) == 0
+
+
+class TestPublicNeeds:
+    def test_lists_open_needs_only_and_no_personal_data(self, client: FlaskClient) -> None:
+        host = factories.HostMemberFactory()
+        open_need = factories.NeedFactory(institution=host.institution, title="Open one")
+        draft = factories.NeedFactory(
+            institution=host.institution, title="Draft one", status=NeedStatus.DRAFT
+        )
+        page = _page(client.get("/needs"))
+        assert "Open one" in page and "Draft one" not in page
+        assert host.user.email not in page
+        assert client.get(f"/needs/{draft.uuid}").status_code == 404
+        assert "Open one" in _page(client.get(f"/needs/{open_need.uuid}"))
+
+    def test_filters(self, client: FlaskClient) -> None:
+        factories.NeedFactory(title="Midwife trainer", sector="health")
+        factories.NeedFactory(
+            title="Bridge engineer",
+            sector="engineering",
+            institution=factories.InstitutionFactory(country="GH"),
+        )
+        assert "Bridge engineer" not in _page(client.get("/needs?sector=health"))
+        assert "Midwife trainer" not in _page(client.get("/needs?country=GH"))
+        assert "Bridge engineer" in _page(client.get("/needs?q=bridge"))
+        assert client.get("/needs?country=ZZZ&page=-4").status_code == 200
+
+    def test_expert_says_interested(self, client: FlaskClient, login_as: Callable) -> None:
+        login_as("expert")
+        need = factories.NeedFactory()
+        client.post(f"/needs/{need.uuid}/interest")
+        assert db.session.scalar(select(Interest.source)) is InterestSource.EXPERT
+        assert "You are interested" in _page(client.get(f"/needs/{need.uuid}"))
+        client.post(f"/needs/{need.uuid}/interest")
+        assert db.session.scalar(select(func.count()).select_from(Interest)) == 0
+
+
+class TestExpiry:
+    def test_expired_needs_close_themselves_once_and_hosts_are_told(
+        self, app: Flask, db_session: object
+    ) -> None:
+        host = factories.HostMemberFactory()
+        late = factories.NeedFactory(
+            institution=host.institution,
+            start=TODAY + timedelta(days=1),
+            end=TODAY + timedelta(days=40),
+            duration_weeks=4,
+        )
+        fine = factories.NeedFactory(institution=host.institution)
+        day = TODAY + timedelta(days=20)  # 4 weeks no longer fit before the end
+        assert run_due(app, day)["expire-needs"] == 1
+        assert run_due(app, day)["expire-needs"] == 0
+        assert _need(late).status is NeedStatus.EXPIRED
+        assert _need(fine).status is NeedStatus.OPEN
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
+
+    def test_run_due_command(self, app: Flask, db_session: object) -> None:
+        result = app.test_cli_runner().invoke(args=["jobs", "run-due", "--date", "2099-01-01"])
+        assert result.exit_code == 0 and "expire-needs: 0" in result.output
+        bad = app.test_cli_runner().invoke(args=["jobs", "run-due", "--date", "tomorrow"])
+        assert bad.exit_code == 2
+
+
+class TestInstitutionReview:
+    def test_verify_and_reject(self, app: Flask, client: FlaskClient, login_as: Callable) -> None:
+        login_as("staff")
+        member = factories.HostMemberFactory(institution__status=VerificationStatus.PENDING)
+        institution = member.institution
+        assert institution.name in _page(client.get("/staff/institutions?status=pending"))
+        refused = client.post(
+            f"/staff/institutions/{institution.uuid}", data={"decision": "reject", "reason": ""}
+        )
+        assert "Give a reason" in _page(refused)
+        client.post(f"/staff/institutions/{institution.uuid}", data={"decision": "verify"})
+        db.session.expire_all()
+        assert db.session.get(Institution, institution.id).status is VerificationStatus.VERIFIED
+        assert (
+            db.session.scalar(
+                select(AuditEvent.action).where(AuditEvent.object_uuid == str(institution.uuid))
+            )
+            == "institution.verify"
+        )
+        assert (
+            client.post(
+                f"/staff/institutions/{institution.uuid}", data={"decision": "explode"}
+            ).status_code
+            == 400
+        )
+
+
+class TestProgrammes:
+    def _form(self, **changes: object) -> dict[str, object]:
+        form: dict[str, object] = {
+            "code": "TRQN-V",
+            "name": "TRQN V",
+            "start": "2027-01-01",
+            "end": "2029-12-31",
+            "eligible_origin_countries": ["SL", "SD"],
+            "priority_sectors": ["health"],
+            "min_weeks": "2",
+            "max_weeks": "26",
+            "currency": "EUR",
+            "active": "y",
+            "quotas-0-country": "SL",
+            "quotas-0-max_placements": "30",
+            "quotas-0-budget": "120000.00",
+        }
+        form.update(changes)
+        return form
+
+    def test_create_and_edit_with_audit(self, client: FlaskClient, login_as: Callable) -> None:
+        login_as("staff")
+        assert client.post("/staff/programmes/new", data=self._form()).status_code == 302
+        programme = db.session.scalars(select(Programme)).one()
+        assert programme.quotas[0].max_placements == 30
+        client.post(f"/staff/programmes/{programme.uuid}", data=self._form(max_weeks="20"))
+        db.session.expire_all()
+        assert db.session.get(Programme, programme.id).max_weeks == 20
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [e.action for e in events] == ["programme.create", "programme.update"]
+        assert events[1].before["max_weeks"] == 26 and events[1].after["max_weeks"] == 20
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"min_weeks": "30"}, "The minimum cannot exceed the maximum."),
+            ({"quotas-0-country": "GH"}, "only be set for eligible countries"),
+            ({"end": "2026-01-01"}, "The end must come after the start."),
+            ({"eligible_origin_countries": []}, "Choose at least one country."),
+            ({"code": "bad code!"}, "Letters, digits"),
+            ({"quotas-0-budget": "lots"}, "Not a valid decimal value."),
+            ({"currency": "euro"}, "A code like EUR."),
+        ],
+    )
+    def test_bad_input(
+        self, client: FlaskClient, login_as: Callable, changes: dict, message: str
+    ) -> None:
+        login_as("staff")
+        response = client.post("/staff/programmes/new", data=self._form(**changes))
+        assert message in _page(response)
+        assert db.session.scalar(select(func.count()).select_from(Programme)) == 0
+
+    def test_codes_are_unique(self, client: FlaskClient, login_as: Callable) -> None:
+        login_as("staff")
+        factories.ProgrammeFactory(code="TRQN-V")
+        assert "already uses this code" in _page(
+            client.post("/staff/programmes/new", data=self._form())
+        )
+
+
+class TestInvitations:
+    def test_invite_and_accept(
+        self, app: Flask, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        url = f"/host/institutions/{host.institution.uuid}/members"
+        client.post(url, data={"email": "colleague@example.org"})
+        message = db.session.scalars(select(OutboxEmail)).one()
+        link = message.body_text.split("http://localhost", 1)[1].split()[0]
+        newcomer = app.test_client()
+        response = newcomer.post(
+            link,
+            data={
+                "full_name": "Fatmata Koroma",
+                "password": "a long and unusual passphrase 7",
+                "confirm": "a long and unusual passphrase 7",
+                "consent_processing": "y",
+            },
+        )
+        assert response.status_code == 302
+        user = db.session.scalar(select(User).where(User.email == "colleague@example.org"))
+        assert user.memberships[0].institution_id == host.institution_id
+        reused = app.test_client().get(link)
+        assert reused.status_code == 302 and "/login" in reused.headers["Location"]
+
+    def test_only_institution_admins_invite(self, client: FlaskClient, login: Callable) -> None:
+        member = factories.HostMemberFactory(role=MemberRole.MEMBER)
+        login(member.user)
+        response = client.post(
+            f"/host/institutions/{member.institution.uuid}/members", data={"email": "x@example.org"}
+        )
+        assert response.status_code == 403
+        assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+
+    def test_existing_address_and_other_institutions(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        taken = factories.ExpertFactory().user.email
+        page = _page(
+            client.post(
+                f"/host/institutions/{host.institution.uuid}/members", data={"email": taken}
+            )
+        )
+        assert "already has an account" in page
+        other = factories.InstitutionFactory()
+        assert client.get(f"/host/institutions/{other.uuid}/members").status_code == 404
