@@ -1,0 +1,793 @@
+"""The matching engine: eligible candidates, per-criterion scores, deterministic rankings.
+
+Pipeline (per country of placement, since rule 1 ties an expert to their country of origin):
+
+1. **Candidates.** Experts of that origin who live elsewhere, pass the programme's country
+   rules and have a profile at all; then, per pair, availability (minus existing placements)
+   and languages. Ineligible pairs are never scored.
+2. **Content score.** One sparse product of need rows and expert rows gives, exactly, the
+   weighted sum of the content criteria: required-skill coverage, desired-skill coverage,
+   skill-profile similarity, occupation fit and text similarity (see
+   :mod:`matching.features`). A pair whose content score is zero is not a match and is never
+   listed, whatever its other criteria: an empty profile cannot rank.
+3. **Practical criteria**, vectorised over the candidate pairs: language fit, availability
+   fit, experience and region-of-origin affinity. Missing data makes a criterion *unknown*
+   (``None`` in ``components``): it contributes nothing, it is never scored as a match.
+4. **Combine**: ``score = sum(weight * component) / sum(weights)``, in [0, 1], rounded to 6
+   decimals; order by score, then id.
+
+Caller-supplied criteria (``extra_scorers``) are evaluated only where they can change the top
+``k``, which keeps the ranking exact without calling them on every pair.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.eligibility import ProgrammeRules, exclusion_reasons, free_windows
+from matching.features import Featurizer, Profile, distinct
+from matching.records import LEVELS, Expert, Need, language_codes
+from matching.taxonomy import Taxonomy, normalise
+
+__all__ = ["CONTENT", "DEFAULT_WEIGHTS", "ENGINE_VERSION", "PRACTICAL", "Match", "Matcher"]
+
+ENGINE_VERSION = "homeward-matching 1.0"
+CONTENT = ("required_skills", "desired_skills", "skills", "occupation", "text")
+PRACTICAL = ("language", "availability", "experience", "region")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "required_skills": 0.15,
+    "desired_skills": 0.05,
+    "skills": 0.05,
+    "occupation": 0.45,
+    "text": 0.10,
+    "language": 0.05,
+    "availability": 0.05,
+    "experience": 0.05,
+    "region": 0.05,
+}
+#: Years of experience at which the experience criterion saturates.
+EXPERIENCE_FULL_YEARS = 15.0
+_NATIVE = len(LEVELS)
+_REGION_NOISE = {"region", "district", "province", "city", "county", "state", "town", "of", "the"}
+
+ExtraScorer = tuple[float, Callable[[Expert, Need], float | None]]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked pair.
+
+    Attributes
+    ----------
+    need_id, expert_id : str
+    score : float
+        In [0, 1], higher is better, rounded to 6 decimals.
+    components : dict
+        Criterion name to value in [0, 1], or None where data is missing (unknown).
+    explanation : dict
+        JSON-serialisable detail: matched and missing skills, occupations, weights, unknown
+        criteria and the engine version.
+    """
+
+    need_id: str
+    expert_id: str
+    score: float
+    components: dict[str, float | None] = field(hash=False)
+    explanation: dict[str, Any] = field(hash=False, compare=False)
+
+
+def region_key(region: str | None) -> str | None:
+    """Comparable form of a free-text region ("Kenema District" and "kenema" agree)."""
+    if not region:
+        return None
+    words = [w for w in normalise(region).split() if w not in _REGION_NOISE]
+    return " ".join(words) or normalise(region) or None
+
+
+def language_fit(spoken: Mapping[str, int], required: Iterable[tuple[str, int]]) -> float | None:
+    """Mean margin over the required languages: 0.5 at the required level, 1.0 at native.
+
+    None when the need requires no language (nothing to compare); the caller has already
+    excluded experts below a required level.
+    """
+    values = []
+    for code, rank in required:
+        have = spoken.get(code, 0)
+        values.append(1.0 if rank >= _NATIVE else 0.5 + 0.5 * (have - rank) / (_NATIVE - rank))
+    return float(np.mean(values)) if values else None
+
+
+def experience_fit(years: float | None) -> float | None:
+    """Years of experience scaled to [0, 1], saturating at 15 years; None when unknown."""
+    return None if years is None else min(1.0, years / EXPERIENCE_FULL_YEARS)
+
+
+@dataclass
+class _ExpertBlock:
+    """Candidates of one country, stacked for vectorised scoring."""
+
+    ids: list[str]
+    position: dict[str, int]
+    matrix_t: sp.csr_matrix
+    win_start: np.ndarray
+    win_end: np.ndarray
+    languages: np.ndarray
+    experience_score: np.ndarray
+    region: np.ndarray
+
+
+@dataclass
+class _NeedBlock:
+    ids: list[str]
+    position: dict[str, int]
+    matrix: sp.csr_matrix
+    start: np.ndarray
+    end: np.ndarray
+    min_days: np.ndarray
+    lang_cols: np.ndarray
+    lang_ranks: np.ndarray
+    region: np.ndarray
+    allowed: np.ndarray
+
+
+class Matcher:
+    """Rank experts for needs and needs for experts.
+
+    Parameters
+    ----------
+    weights : dict, optional
+        Criterion weights, merged over :data:`DEFAULT_WEIGHTS`. A weight of 0 switches a
+        criterion off.
+    extra_scorers : dict, optional
+        ``{name: (weight, scorer)}`` where ``scorer(expert, need)`` returns a value in [0, 1] or
+        None (unknown). Used for criteria the application learns, such as predicted success.
+    occupation_top, occupation_power, title_weight
+        Occupation inference settings, see :class:`~matching.features.Featurizer`.
+
+    Attributes
+    ----------
+    taxonomy_ : Taxonomy
+    rules_ : ProgrammeRules or None
+    weights_ : dict
+    experts_, needs_ : dict
+        Fitted records by id, in insertion order.
+    """
+
+    def __init__(
+        self,
+        weights: Mapping[str, float] | None = None,
+        *,
+        extra_scorers: Mapping[str, ExtraScorer] | None = None,
+        occupation_top: int = 10,
+        occupation_power: float = 4.0,
+        title_weight: float = 4.0,
+    ) -> None:
+        self.weights = weights
+        self.extra_scorers = extra_scorers
+        self.occupation_top = occupation_top
+        self.occupation_power = occupation_power
+        self.title_weight = title_weight
+
+    # --- fitting -------------------------------------------------------------------------
+
+    def fit(
+        self,
+        experts: Iterable[Expert],
+        needs: Iterable[Need],
+        taxonomy: Taxonomy | None = None,
+        rules: ProgrammeRules | None = None,
+    ) -> Matcher:
+        """Build every profile and index.
+
+        Parameters
+        ----------
+        experts, needs : iterables of records
+        taxonomy : Taxonomy, optional
+            Defaults to the ESCO subset shipped with the package.
+        rules : ProgrammeRules, optional
+            Programme constraints on top of the four contract rules.
+
+        Returns
+        -------
+        Matcher
+            ``self``.
+        """
+        weights = dict(DEFAULT_WEIGHTS)
+        weights.update(self.weights or {})
+        extra = dict(self.extra_scorers or {})
+        unknown = set(weights) - set(DEFAULT_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown criteria in weights: {sorted(unknown)}")
+        if any(w < 0 for w in weights.values()) or any(w < 0 for w, _ in extra.values()):
+            raise ValueError("weights must not be negative")
+        self.weights_ = weights
+        self.extra_scorers_ = extra
+        self.weight_sum_ = sum(weights.values()) + sum(w for w, _ in extra.values()) or 1.0
+        self.taxonomy_ = taxonomy or Taxonomy.load()
+        self.rules_ = rules
+        self.featurizer_ = _featurizer(
+            self.taxonomy_, self.occupation_top, self.occupation_power, self.title_weight
+        )
+        experts, needs = list(experts), list(needs)
+        self._prewarm(experts, needs)
+        self.experts_: dict[str, Expert] = {}
+        self.needs_: dict[str, Need] = {}
+        self._expert_profiles: dict[str, Profile] = {}
+        self._need_profiles: dict[str, Profile] = {}
+        self._expert_blocks: dict[str, _ExpertBlock] = {}
+        self._need_blocks: dict[str, _NeedBlock] = {}
+        self._regions: dict[str, int] = {}
+        self._lang_col = {code: i for i, code in enumerate(sorted(language_codes()))}
+        for expert in experts:
+            self.add_or_update_expert(expert)
+        for need in needs:
+            self.add_or_update_need(need)
+        return self
+
+    def _prewarm(self, experts: list[Expert], needs: list[Need]) -> None:
+        """Resolve every distinct string in a few batched passes (misspellings are the costly
+        part, and batching them is much faster than one lookup per record)."""
+        tx = self.taxonomy_
+        tx.resolve_many(
+            sorted(
+                {s for e in experts for s in e.skills}
+                | {s for n in needs for s in (*n.required_skills, *n.desired_skills)}
+            )
+        )
+        tx.resolve_many(
+            sorted(
+                {
+                    t
+                    for t in (
+                        *(e.occupation for e in experts),
+                        *(n.occupation for n in needs),
+                        *(n.title for n in needs),
+                    )
+                    if t
+                }
+            ),
+            kind="occupation",
+        )
+        summaries = sorted({e.summary for e in experts if e.summary})
+        tx.extract_many(sorted({*summaries, *(n.description for n in needs if n.description)}))
+        tx.extract_many(summaries, kind="occupation")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "featurizer_"):
+            raise RuntimeError("this Matcher is not fitted yet; call fit() first")
+
+    # --- incremental updates -------------------------------------------------------------
+
+    def add_or_update_expert(self, expert: Expert) -> None:
+        """Add an expert or replace the one with the same id; only their row is recomputed."""
+        self._check_fitted()
+        old = self.experts_.pop(expert.id, None)
+        if old is not None:
+            self._expert_blocks.pop(old.origin_country, None)
+        self.experts_[expert.id] = expert
+        self._expert_profiles[expert.id] = self.featurizer_.expert(expert)
+        self._expert_blocks.pop(expert.origin_country, None)
+
+    def add_or_update_need(self, need: Need) -> None:
+        """Add a need or replace the one with the same id; only its row is recomputed."""
+        self._check_fitted()
+        old = self.needs_.pop(need.id, None)
+        if old is not None:
+            self._need_blocks.pop(old.country, None)
+        self.needs_[need.id] = need
+        self._need_profiles[need.id] = self.featurizer_.need(need, self.weights_)
+        self._need_blocks.pop(need.country, None)
+
+    def remove_expert(self, expert_id: str) -> None:
+        """Forget an expert (no error if unknown)."""
+        self._check_fitted()
+        old = self.experts_.pop(expert_id, None)
+        if old is not None:
+            del self._expert_profiles[expert_id]
+            self._expert_blocks.pop(old.origin_country, None)
+
+    def remove_need(self, need_id: str) -> None:
+        """Forget a need (no error if unknown)."""
+        self._check_fitted()
+        old = self.needs_.pop(need_id, None)
+        if old is not None:
+            del self._need_profiles[need_id]
+            self._need_blocks.pop(old.country, None)
+
+    # --- blocks --------------------------------------------------------------------------
+
+    def _region_id(self, region: str | None) -> int:
+        key = region_key(region)
+        if key is None:
+            return -1
+        return self._regions.setdefault(key, len(self._regions))
+
+    def _candidate(self, expert: Expert, country: str) -> bool:
+        rules = self.rules_
+        if expert.residence_country == country or self._expert_profiles[expert.id].empty:
+            return False
+        if rules is None:
+            return True
+        origins, residences = rules.eligible_origin_countries, rules.eligible_residence_countries
+        return (origins is None or expert.origin_country in origins) and (
+            residences is None or expert.residence_country in residences
+        )
+
+    def _expert_block(self, country: str) -> _ExpertBlock:
+        block = self._expert_blocks.get(country)
+        if block is None:
+            block = self._build_expert_block(country)
+            self._expert_blocks[country] = block
+        return block
+
+    def _build_expert_block(self, country: str) -> _ExpertBlock:
+        ids = sorted(
+            e.id
+            for e in self.experts_.values()
+            if e.origin_country == country and self._candidate(e, country)
+        )
+        rows = [self._expert_profiles[i].row for i in ids]
+        width = self.featurizer_.width
+        matrix = _stack(rows, width)
+        busy = self.rules_.busy if self.rules_ is not None else {}
+        windows = [free_windows(self.experts_[i].availability, busy.get(i, ())) for i in ids]
+        k = max([len(w) for w in windows] + [1])
+        start = np.full((len(ids), k), 1 << 30, dtype=np.int64)
+        end = np.zeros((len(ids), k), dtype=np.int64)
+        for r, ws in enumerate(windows):
+            for c, w in enumerate(ws):
+                start[r, c], end[r, c] = w.start.toordinal(), w.end.toordinal()
+        langs = np.zeros((len(ids), len(self._lang_col)), dtype=np.int8)
+        for r, i in enumerate(ids):
+            for lang in self.experts_[i].languages:
+                langs[r, self._lang_col[lang.code]] = lang.rank
+        years = [experience_fit(self.experts_[i].years_experience) for i in ids]
+        return _ExpertBlock(
+            ids=ids,
+            position={i: r for r, i in enumerate(ids)},
+            matrix_t=matrix.T.tocsr(),
+            win_start=start,
+            win_end=end,
+            languages=langs,
+            experience_score=np.array([y or 0.0 for y in years], dtype=np.float64),
+            region=np.array(
+                [self._region_id(self.experts_[i].origin_region) for i in ids], dtype=np.int64
+            ),
+        )
+
+    def _need_block(self, country: str) -> _NeedBlock:
+        block = self._need_blocks.get(country)
+        if block is None:
+            ids = [n.id for n in self.needs_.values() if n.country == country]
+            block = self._build_need_block(ids)
+            self._need_blocks[country] = block
+        return block
+
+    def _build_need_block(self, ids: list[str]) -> _NeedBlock:
+        needs = [self.needs_[i] for i in ids]
+        r = max([len(n.languages) for n in needs] + [1])
+        cols = np.zeros((len(ids), r), dtype=np.int64)
+        ranks = np.zeros((len(ids), r), dtype=np.int8)
+        for row, need in enumerate(needs):
+            for c, lang in enumerate(need.languages):
+                cols[row, c], ranks[row, c] = self._lang_col[lang.code], lang.rank
+        rules = self.rules_
+        allowed = [
+            rules is None
+            or (
+                (rules.min_weeks is None or n.duration_weeks >= rules.min_weeks)
+                and (rules.max_weeks is None or n.duration_weeks <= rules.max_weeks)
+            )
+            for n in needs
+        ]
+        return _NeedBlock(
+            ids=ids,
+            position={i: row for row, i in enumerate(ids)},
+            matrix=_stack([self._need_profiles[i].row for i in ids], self.featurizer_.width),
+            start=np.array([n.start.toordinal() for n in needs], dtype=np.int64),
+            end=np.array([n.end.toordinal() for n in needs], dtype=np.int64),
+            min_days=np.array([7 * n.duration_weeks for n in needs], dtype=np.int64),
+            lang_cols=cols,
+            lang_ranks=ranks,
+            region=np.array([self._region_id(n.region) for n in needs], dtype=np.int64),
+            allowed=np.array(allowed, dtype=bool),
+        )
+
+    # --- vectorised scoring --------------------------------------------------------------
+
+    def _score_pairs(
+        self,
+        nb: _NeedBlock,
+        eb: _ExpertBlock,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        content: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Eligible pairs among (need row, expert column) and their final scores.
+
+        Filters as it goes (availability, then languages) so that later criteria are only
+        computed for pairs still in the running; the order of pairs is preserved.
+        """
+        w = self.weights_
+        keep = (content > 0) & nb.allowed[rows]
+        rows, cols, content = rows[keep], cols[keep], content[keep]
+        ns, ne = nb.start[rows], nb.end[rows]
+        if eb.win_start.shape[1] == 1:
+            best = np.minimum(eb.win_end[cols, 0], ne) - np.maximum(eb.win_start[cols, 0], ns) + 1
+        else:
+            overlap = np.minimum(eb.win_end[cols], ne[:, None])
+            overlap -= np.maximum(eb.win_start[cols], ns[:, None])
+            best = overlap.max(axis=1) + 1
+        keep = best >= nb.min_days[rows]
+        rows, cols, content, best = rows[keep], cols[keep], content[keep], best[keep]
+        req_rank = nb.lang_ranks[rows]
+        have = eb.languages[cols[:, None], nb.lang_cols[rows]]
+        keep = np.all(have >= req_rank, axis=1)
+        rows, cols, content, best = rows[keep], cols[keep], content[keep], best[keep]
+        req_rank = req_rank[keep].astype(np.float64)
+        have = have[keep].astype(np.float64)
+        real = req_rank > 0
+        margin = np.where(
+            req_rank >= _NATIVE,
+            1.0,
+            0.5 + 0.5 * (have - req_rank) / np.maximum(_NATIVE - req_rank, 1.0),
+        )
+        n_req = real.sum(axis=1)
+        language = (margin * real).sum(axis=1) / np.maximum(n_req, 1)
+        availability = best / (nb.end[rows] - nb.start[rows] + 1)
+        region = (nb.region[rows] >= 0) & (nb.region[rows] == eb.region[cols])
+        total = content + w["availability"] * availability
+        total += w["language"] * language
+        total += w["experience"] * eb.experience_score[cols]
+        total += w["region"] * region
+        score = np.round(np.minimum(total / self.weight_sum_, 1.0), 6)
+        return rows, cols, score
+
+    def _pairs(self, nb: _NeedBlock, eb: _ExpertBlock, need_rows: np.ndarray):
+        """All eligible scored pairs of the given need rows: (rows, cols, scores), grouped
+        by row."""
+        if not len(need_rows) or not eb.ids:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        product = (nb.matrix[need_rows] @ eb.matrix_t).tocoo()
+        rows = need_rows[product.row]
+        cols = product.col.astype(np.int64)
+        return self._score_pairs(nb, eb, rows, cols, product.data)
+
+    # --- rankings ------------------------------------------------------------------------
+
+    def _top(
+        self,
+        nb: _NeedBlock,
+        eb: _ExpertBlock,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        score: np.ndarray,
+        k: int,
+        by_need: bool,
+    ) -> dict[int, list[tuple[int, int, float]]]:
+        """Best ``k`` per need row (or per expert column), by score then id.
+
+        Pairs arrive grouped by need row (or all for one expert); each group is cut to its
+        ``k`` best with a partition before the small final sort, which is much cheaper than
+        sorting every candidate pair.
+        """
+        group, other = (rows, cols) if by_need else (cols, rows)
+        result: dict[int, list[tuple[int, int, float]]] = {}
+        if not len(group) or k <= 0:
+            return result
+        if not by_need:
+            order = np.argsort(group, kind="stable")
+            group, other, score = group[order], other[order], score[order]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        ends = np.r_[starts[1:], len(group)]
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            seg_score, seg_other = score[s:e], other[s:e]
+            if e - s > k and not self.extra_scorers_:
+                threshold = np.partition(seg_score, e - s - k)[e - s - k]
+                near = np.flatnonzero(seg_score >= threshold)
+                seg_score, seg_other = seg_score[near], seg_other[near]
+            order = np.lexsort((seg_other, -seg_score))
+            if not self.extra_scorers_:
+                order = order[:k]
+            g = int(group[s])
+            pairs = [
+                (g, o, sc) if by_need else (o, g, sc)
+                for o, sc in zip(seg_other[order].tolist(), seg_score[order].tolist(), strict=True)
+            ]
+            result[g] = self._apply_extra(nb, eb, pairs, k, by_need)
+        return result
+
+    def _apply_extra(
+        self,
+        nb: _NeedBlock,
+        eb: _ExpertBlock,
+        pairs: list[tuple[int, int, float]],
+        k: int,
+        by_need: bool,
+    ) -> list[tuple[int, int, float]]:
+        """Add caller-supplied criteria, evaluating only pairs that can still reach the top k.
+
+        Pairs arrive sorted by base score; extra criteria add at most their weight, so once a
+        pair's best possible score falls below the current k-th final score, none after it can
+        enter the top k.
+        """
+        if not self.extra_scorers_:
+            return pairs
+        bonus = sum(w for w, _ in self.extra_scorers_.values()) / self.weight_sum_
+        final: list[tuple[float, str, tuple[int, int, float]]] = []
+        for r, c, base in pairs:
+            kth_best = -final[k - 1][0] if len(final) >= k else -1.0
+            if base + bonus < kth_best:
+                break
+            expert, need = self.experts_[eb.ids[c]], self.needs_[nb.ids[r]]
+            extra = sum(
+                w * (_unit_value(fn(expert, need)) or 0.0) for w, fn in self.extra_scorers_.values()
+            )
+            score = round(min(1.0, base + extra / self.weight_sum_), 6)
+            key = eb.ids[c] if by_need else nb.ids[r]
+            final.append((-score, key, (r, c, score)))
+            final.sort()
+        return [item for _, _, item in final[:k]]
+
+    def rank_experts(self, need_id: str, k: int = 10) -> list[Match]:
+        """Best eligible experts for a need, by score then expert id.
+
+        Parameters
+        ----------
+        need_id : str
+        k : int
+
+        Returns
+        -------
+        list of Match
+            At most ``k``; empty if no eligible expert shares any content with the need.
+        """
+        self._check_fitted()
+        need = self.needs_[need_id]
+        nb, eb = self._build_need_block([need_id]), self._expert_block(need.country)
+        rows, cols, score = self._pairs(nb, eb, np.array([0]))
+        top = self._top(nb, eb, rows, cols, score, k, by_need=True)
+        return [self._match(nb, eb, r, c, s) for r, c, s in top.get(0, [])]
+
+    def rank_needs(self, expert_id: str, k: int = 10) -> list[Match]:
+        """Best needs for an expert, by score then need id (see :meth:`rank_experts`)."""
+        self._check_fitted()
+        expert = self.experts_[expert_id]
+        nb, eb = self._need_block(expert.origin_country), self._expert_block(expert.origin_country)
+        if expert_id not in eb.position or not nb.ids:
+            return []
+        col = eb.position[expert_id]
+        product = (nb.matrix @ eb.matrix_t[:, [col]]).tocoo()
+        rows = product.row.astype(np.int64)
+        cols = np.full(len(rows), col, dtype=np.int64)
+        rows, cols, score = self._score_pairs(nb, eb, rows, cols, product.data)
+        top = self._top(nb, eb, rows, cols, score, k, by_need=False)
+        return [self._match(nb, eb, r, c, s) for r, c, s in top.get(col, [])]
+
+    def match_all(
+        self, k: int = 10, *, explain: bool = True, chunk: int = 512
+    ) -> dict[str, list[Match]]:
+        """Top ``k`` experts for every need, in fitted need order.
+
+        The batch version of :meth:`rank_experts`, with identical results.
+
+        Parameters
+        ----------
+        k : int
+        explain : bool
+            Build ``components`` and ``explanation`` for every match (the costly part of a
+            batch run). With False they are left empty; scores and order are unchanged.
+        chunk : int
+            Needs scored per sparse product (bounds memory).
+
+        Returns
+        -------
+        dict of need id to list of Match
+        """
+        self._check_fitted()
+        result: dict[str, list[Match]] = {}
+        for row_lists in self._batches(k, chunk, explain):
+            result.update(row_lists)
+        return {need_id: result.get(need_id, []) for need_id in self.needs_}
+
+    def _batches(self, k: int, chunk: int, explain: bool = True):
+        countries = sorted({n.country for n in self.needs_.values()})
+        for country in countries:
+            nb, eb = self._need_block(country), self._expert_block(country)
+            for start in range(0, len(nb.ids), chunk):
+                need_rows = np.arange(start, min(start + chunk, len(nb.ids)))
+                rows, cols, score = self._pairs(nb, eb, need_rows)
+                top = self._top(nb, eb, rows, cols, score, k, by_need=True)
+                build = self._match if explain else _bare_match
+                yield {
+                    nb.ids[r]: [build(nb, eb, *t) for t in top.get(r, [])]
+                    for r in need_rows.tolist()
+                }
+
+    def candidate_links(self, per_need: int | None = None) -> list[tuple[str, str, float]]:
+        """Every eligible, positively scored (need id, expert id, score), for assignment.
+
+        Parameters
+        ----------
+        per_need : int, optional
+            Keep only each need's best ``per_need`` experts (None: all). The scores are
+            exactly those of :meth:`rank_experts`.
+        """
+        self._check_fitted()
+        links: list[tuple[str, str, float]] = []
+        for country in sorted({n.country for n in self.needs_.values()}):
+            nb, eb = self._need_block(country), self._expert_block(country)
+            for start in range(0, len(nb.ids), 512):
+                need_rows = np.arange(start, min(start + 512, len(nb.ids)))
+                rows, cols, score = self._pairs(nb, eb, need_rows)
+                if per_need is not None or self.extra_scorers_:
+                    top = self._top(nb, eb, rows, cols, score, per_need or len(eb.ids), True)
+                    triples = [t for r in sorted(top) for t in top[r]]
+                else:
+                    triples = zip(rows.tolist(), cols.tolist(), score.tolist(), strict=False)
+                links.extend((nb.ids[r], eb.ids[c], s) for r, c, s in triples)
+        return links
+
+    # --- explanations --------------------------------------------------------------------
+
+    def _match(self, nb: _NeedBlock, eb: _ExpertBlock, r: int, c: int, score: float) -> Match:
+        need, expert = self.needs_[nb.ids[r]], self.experts_[eb.ids[c]]
+        components, explanation = self._explain_pair(expert, need)
+        explanation["score"] = score
+        return Match(need.id, expert.id, score, components, explanation)
+
+    def _components(self, expert: Expert, need: Need) -> dict[str, float | None]:
+        ep, np_ = self._expert_profiles[expert.id], self._need_profiles[need.id]
+        components: dict[str, float | None] = {
+            "required_skills": _coverage(np_.required, ep.concepts),
+            "desired_skills": _coverage(np_.desired, ep.concepts),
+        }
+        for name in ("skills", "occupation", "text"):
+            a, b = np_.blocks[name], ep.blocks[name]
+            components[name] = (
+                _rounded(sum(v * b.get(col, 0.0) for col, v in a.items())) if a and b else None
+            )
+        busy = self.rules_.busy.get(expert.id, ()) if self.rules_ is not None else ()
+        windows = free_windows(expert.availability, busy)
+        overlap = max((w.overlap_days(need.window) for w in windows), default=0)
+        spoken = {lang.code: lang.rank for lang in expert.languages}
+        required = [(lang.code, lang.rank) for lang in need.languages]
+        a, b = region_key(need.region), region_key(expert.origin_region)
+        components.update(
+            language=_rounded(language_fit(spoken, required)),
+            availability=_rounded(min(1.0, overlap / need.window.days)),
+            experience=_rounded(experience_fit(expert.years_experience)),
+            region=None if a is None or b is None else float(a == b),
+        )
+        for name, (_, scorer) in self.extra_scorers_.items():
+            components[name] = _rounded(_unit_value(scorer(expert, need)))
+        return components
+
+    def _explain_pair(
+        self, expert: Expert, need: Need
+    ) -> tuple[dict[str, float | None], dict[str, Any]]:
+        ep, np_ = self._expert_profiles[expert.id], self._need_profiles[need.id]
+        components = self._components(expert, need)
+        weights = {**self.weights_, **{n: w for n, (w, _) in self.extra_scorers_.items()}}
+        label = self.taxonomy_.label
+        explanation: dict[str, Any] = {
+            "engine": ENGINE_VERSION,
+            "components": components,
+            "weights": weights,
+            "unknown": sorted(name for name, value in components.items() if value is None),
+            "required_skills": _skill_report(np_.required, ep.concepts),
+            "desired_skills": _skill_report(np_.desired, ep.concepts),
+            "occupation": {
+                "need": [label(uri) for uri, _ in np_.occupations[:1]],
+                "expert": [label(uri) for uri, _ in ep.occupations[:1]],
+            },
+        }
+        return components, explanation
+
+    def explain(self, expert_id: str, need_id: str) -> dict[str, Any]:
+        """Why a pair scores as it does, or why it is not listed at all.
+
+        Returns
+        -------
+        dict
+            ``eligible`` (bool); ``reasons`` (list of ``{"code", "message"}`` when not eligible
+            or when there is nothing to match on); otherwise ``score``, ``rank`` (position in
+            the need's full ranking), ``components`` and the explanation fields of
+            :class:`Match`.
+        """
+        self._check_fitted()
+        expert, need = self.experts_[expert_id], self.needs_[need_id]
+        result: dict[str, Any] = {"need_id": need_id, "expert_id": expert_id}
+        reasons = [
+            {"code": r.code, "message": r.message}
+            for r in exclusion_reasons(expert, need, self.rules_)
+        ]
+        if reasons:
+            return {**result, "eligible": False, "reasons": reasons, "score": None}
+        if self._expert_profiles[expert_id].empty:
+            reason = {
+                "code": "empty_profile",
+                "message": "the expert's profile has no skills, occupation or summary to match on",
+            }
+            return {**result, "eligible": True, "reasons": [reason], "score": 0.0}
+        nb, eb = self._build_need_block([need_id]), self._expert_block(need.country)
+        rows, cols, score = self._pairs(nb, eb, np.array([0]))
+        ranking = self._top(nb, eb, rows, cols, score, max(1, len(eb.ids)), True).get(0, [])
+        col = eb.position.get(expert_id)
+        position = next((i for i, (_, c, _) in enumerate(ranking, 1) if c == col), None)
+        if position is None:
+            reason = {
+                "code": "no_overlap",
+                "message": "nothing in the expert's skills, occupation or text relates to "
+                "this need",
+            }
+            return {**result, "eligible": True, "reasons": [reason], "score": 0.0}
+        match = self._match(nb, eb, *ranking[position - 1])
+        return {
+            **result,
+            "eligible": True,
+            "reasons": [],
+            "score": match.score,
+            "rank": position,
+            **match.explanation,
+        }
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _bare_match(nb: _NeedBlock, eb: _ExpertBlock, r: int, c: int, score: float) -> Match:
+    return Match(nb.ids[r], eb.ids[c], score, {}, {})
+
+
+_FEATURIZERS: dict[tuple[int, int, float, float], Featurizer] = {}
+
+
+def _featurizer(taxonomy: Taxonomy, top: int, power: float, title: float) -> Featurizer:
+    """Featurizers are costly to build (IDF tables) and immutable: share them per taxonomy."""
+    key = (id(taxonomy), top, power, title)
+    found = _FEATURIZERS.get(key)
+    if found is None or found.taxonomy is not taxonomy:
+        found = Featurizer(taxonomy, top, power, title)
+        _FEATURIZERS[key] = found
+    return found
+
+
+def _stack(rows: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    if not rows:
+        return sp.csr_matrix((0, width))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([r.nnz for r in rows])
+    indices = np.concatenate([r.indices for r in rows]).astype(np.int64)
+    data = np.concatenate([r.data for r in rows])
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+
+
+def _coverage(items, concepts: Mapping[int, float]) -> float | None:
+    unique = distinct(items)
+    if not unique:
+        return None
+    return _rounded(sum(i.confidence * concepts.get(i.column, 0.0) for i in unique) / len(unique))
+
+
+def _skill_report(items, concepts: Mapping[int, float]) -> dict[str, list[str]]:
+    matched = [i.text for i in items if i.column in concepts]
+    missing = [i.text for i in items if i.column not in concepts]
+    return {"matched": matched, "missing": missing}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _unit_value(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return min(1.0, max(0.0, float(value)))

@@ -1,0 +1,294 @@
+"""Turning records into sparse feature vectors.
+
+Every vector depends only on its own record and on the taxonomy, never on the other records
+being matched: IDF weights come from the taxonomy (how many occupations need a skill, how
+common a word is in ESCO labels), not from the fitted corpus. That is what makes the engine
+incremental: adding or changing one expert computes one row, and the result is identical to a
+full refit.
+
+Column blocks (the same layout for experts and needs, so one sparse product scores them):
+
+``concepts``
+    ESCO skills (resolved strings), then hashed columns for strings that resolved to nothing,
+    so an unresolved required skill still matches the same words elsewhere.
+``skills``
+    The same concepts IDF-weighted and L2-normalised: overall skill-profile similarity.
+``occupation``
+    The profile's inferred occupation distribution over ESCO occupations, from its stated
+    occupation or title and from the occupation–skill relations of its resolved skills.
+``text``
+    Hashed word and word-pair TF-IDF over all its free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.records import Expert, Need
+from matching.taxonomy import Resolution, Taxonomy
+from matching.text import TEXT_FEATURES, hash_token, normalise, tokens
+
+__all__ = ["Featurizer", "Profile", "SkillItem"]
+
+UNRESOLVED_FEATURES = 1 << 18
+
+
+@dataclass(frozen=True)
+class SkillItem:
+    """One skill string of a record and the concept column it counts as."""
+
+    text: str
+    column: int
+    confidence: float
+    uri: str | None
+    label: str
+
+
+@dataclass
+class Profile:
+    """Everything the engine keeps about one record's content."""
+
+    concepts: dict[int, float]
+    required: list[SkillItem] = field(default_factory=list)
+    desired: list[SkillItem] = field(default_factory=list)
+    skills: list[SkillItem] = field(default_factory=list)
+    occupations: list[tuple[str, float]] = field(default_factory=list)
+    blocks: dict[str, dict[int, float]] = field(default_factory=dict)
+    row: sp.csr_matrix | None = None
+    empty: bool = False
+
+
+class Featurizer:
+    """Builds :class:`Profile` rows from records with one taxonomy.
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+    occupation_top : int
+        How many occupations each profile's occupation distribution keeps.
+    occupation_power : float
+        Sharpening exponent applied to occupation similarities before normalising, so that a
+        profile's best-fitting occupations dominate its distribution.
+    title_weight : float
+        Weight of the stated occupation or title against the skill evidence.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        occupation_top: int = 10,
+        occupation_power: float = 4.0,
+        title_weight: float = 4.0,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.occupation_top = occupation_top
+        self.occupation_power = occupation_power
+        self.title_weight = title_weight
+        self.n_skills = len(taxonomy.uris("skill"))
+        self.n_concepts = self.n_skills + UNRESOLVED_FEATURES
+        self.n_occupations = len(taxonomy.uris("occupation"))
+        self.offsets = np.cumsum(
+            [0, self.n_concepts, self.n_concepts, self.n_occupations, TEXT_FEATURES]
+        )
+        self.width = int(self.offsets[-1])
+        relations = taxonomy.relation_matrix()
+        df = np.bincount(relations.indices, minlength=self.n_skills)
+        self.skill_idf = np.log((1 + self.n_occupations) / (1 + df)) + 1.0
+        self.max_skill_idf = float(self.skill_idf.max())
+        weighted = relations.multiply(self.skill_idf[None, :]).tocsr()
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
+        norms[norms == 0] = 1.0
+        self.occupation_profiles = sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
+        self._by_skill = self.occupation_profiles.T.tocsr()
+        self._by_skill.sort_indices()
+        self.text_idf = taxonomy.word_idf()
+
+    # --- building blocks -----------------------------------------------------------------
+
+    def text_vector(self, texts: Iterable[str]) -> dict[int, float]:
+        counts: dict[int, float] = {}
+        for text in texts:
+            for token in tokens(text):
+                col = hash_token(token)
+                counts[col] = counts.get(col, 0.0) + 1.0
+        vec = {col: (1.0 + np.log(n)) * float(self.text_idf[col]) for col, n in counts.items()}
+        return _unit(vec)
+
+    def skill_items(self, texts: Sequence[str]) -> list[SkillItem]:
+        """Resolve skill strings; each counts as its best concept or as an unresolved column."""
+        items = []
+        for text, found in zip(texts, self.taxonomy.resolve_many(list(texts)), strict=False):
+            items.append(self._item(text, found))
+        return items
+
+    def _item(self, text: str, found: Sequence[Resolution]) -> SkillItem:
+        if found:
+            best = found[0]
+            col = self.taxonomy.position(best.uri)
+            if col is None:  # pragma: no cover - resolutions only name known concepts
+                raise KeyError(best.uri)
+            return SkillItem(text, col, best.confidence, best.uri, best.label)
+        key = normalise(text)
+        return SkillItem(
+            text, self.n_skills + hash_token(key, UNRESOLVED_FEATURES), 1.0, None, text
+        )
+
+    def _idf(self, col: int) -> float:
+        return float(self.skill_idf[col]) if col < self.n_skills else self.max_skill_idf
+
+    def occupation_distribution(
+        self, concepts: dict[int, float], titles: Sequence[Resolution]
+    ) -> dict[int, float]:
+        """Occupation weights from the profile's skills (cosine with each occupation's
+        IDF-weighted skill set) plus its stated occupation or title."""
+        dist: dict[int, float] = {}
+        known = {c: w * self._idf(c) for c, w in concepts.items() if c < self.n_skills}
+        if known:
+            cols = np.fromiter(sorted(known), dtype=np.int64, count=len(known))
+            vals = np.array([known[c] for c in cols.tolist()])
+            vals /= np.linalg.norm(vals)
+            starts, ends = self._by_skill.indptr[cols], self._by_skill.indptr[cols + 1]
+            take = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+            weights = np.repeat(vals, ends - starts) * self._by_skill.data[take]
+            sims = np.bincount(
+                self._by_skill.indices[take], weights=weights, minlength=self.n_occupations
+            )
+            top = np.flatnonzero(sims > 0)
+            if top.size > self.occupation_top:
+                cut = np.argpartition(-sims[top], self.occupation_top - 1)[: self.occupation_top]
+                top = top[cut]
+            top = top[np.lexsort((top, -sims[top]))]
+            if top.size:
+                sharp = sims[top] ** self.occupation_power
+                dist = dict(
+                    zip(top.tolist(), (sharp / np.linalg.norm(sharp)).tolist(), strict=True)
+                )
+        if titles:
+            stated: dict[int, float] = {}
+            for r in titles:
+                col = self.taxonomy.position(r.uri, "occupation")
+                if col is not None:
+                    stated[col] = max(stated.get(col, 0.0), r.confidence)
+            stated = _unit(stated)
+            for col, w in stated.items():
+                dist[col] = dist.get(col, 0.0) + self.title_weight * w
+        return _unit(dist)
+
+    def _occupations(self, dist: dict[int, float]) -> list[tuple[str, float]]:
+        uris = self.taxonomy.uris("occupation")
+        ranked = sorted(dist.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        return [(uris[c], round(w, 4)) for c, w in ranked]
+
+    def _row(self, blocks: Sequence[dict[int, float]]) -> sp.csr_matrix:
+        cols: list[int] = []
+        vals: list[float] = []
+        for offset, block in zip(self.offsets, blocks, strict=False):
+            for col in sorted(block):
+                cols.append(int(offset) + col)
+                vals.append(block[col])
+        return sp.csr_matrix(
+            (np.asarray(vals, dtype=np.float64), np.asarray(cols, dtype=np.int64), [0, len(cols)]),
+            shape=(1, self.width),
+        )
+
+    def _skill_block(self, concepts: dict[int, float]) -> dict[int, float]:
+        return _unit({c: w * self._idf(c) for c, w in concepts.items()})
+
+    def _titles(self, *texts: str | None) -> list[Resolution]:
+        found: list[Resolution] = []
+        for text in texts:
+            if text:
+                found.extend(self.taxonomy.resolve(text, kind="occupation"))
+        return found
+
+    # --- records -------------------------------------------------------------------------
+
+    def expert(self, expert: Expert) -> Profile:
+        """Profile of an expert: row = [concepts | skills | occupation | text]."""
+        items = self.skill_items(expert.skills)
+        concepts: dict[int, float] = {}
+        for item in items:
+            concepts[item.column] = max(concepts.get(item.column, 0.0), item.confidence)
+        if expert.summary:
+            for r in self.taxonomy.extract(expert.summary):
+                col = self.taxonomy.position(r.uri)
+                if col is not None:
+                    concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
+        titles = self._titles(expert.occupation)
+        if expert.summary:
+            titles += [
+                replace(r, confidence=r.confidence * 0.8)
+                for r in self.taxonomy.extract(expert.summary, kind="occupation")
+            ]
+        occ = self.occupation_distribution(concepts, titles)
+        text = self.text_vector([*expert.skills, expert.occupation or "", expert.summary or ""])
+        profile = Profile(concepts, skills=items, occupations=self._occupations(occ))
+        profile.empty = not expert.has_profile
+        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ, "text": text}
+        profile.row = self._row([concepts, profile.blocks["skills"], occ, text])
+        return profile
+
+    def need(self, need: Need, weights: dict[str, float]) -> Profile:
+        """Profile of a need; its row carries the component weights, so that one product with
+        expert rows gives the weighted content score."""
+        required = self.skill_items(need.required_skills)
+        desired = self.skill_items(need.desired_skills)
+        concepts: dict[int, float] = {}
+        for item in (*required, *desired):
+            concepts[item.column] = max(concepts.get(item.column, 0.0), item.confidence)
+        if need.description:
+            for r in self.taxonomy.extract(need.description):
+                col = self.taxonomy.position(r.uri)
+                if col is not None:
+                    concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
+        occ = self.occupation_distribution(concepts, self._titles(need.occupation, need.title))
+        text = self.text_vector(
+            [
+                need.title,
+                need.occupation or "",
+                need.description or "",
+                *need.required_skills,
+                *need.desired_skills,
+            ]
+        )
+        coverage: dict[int, float] = {}
+        for items, name in ((required, "required_skills"), (desired, "desired_skills")):
+            unique = distinct(items)
+            for item in unique:
+                share = weights.get(name, 0.0) * item.confidence / len(unique)
+                coverage[item.column] = coverage.get(item.column, 0.0) + share
+        profile = Profile(
+            concepts, required=required, desired=desired, occupations=self._occupations(occ)
+        )
+        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ, "text": text}
+        blocks = [
+            coverage,
+            _scale(profile.blocks["skills"], weights.get("skills", 0.0)),
+            _scale(occ, weights.get("occupation", 0.0)),
+            _scale(text, weights.get("text", 0.0)),
+        ]
+        profile.row = self._row(blocks)
+        profile.empty = not concepts and not text
+        return profile
+
+
+def distinct(items: Sequence[SkillItem]) -> list[SkillItem]:
+    """One item per concept column (a need listing a skill twice does not count it twice)."""
+    seen: dict[int, SkillItem] = {}
+    for item in items:
+        if item.column not in seen or item.confidence > seen[item.column].confidence:
+            seen[item.column] = item
+    return [seen[c] for c in sorted(seen)]
+
+
+def _unit(vec: dict[int, float]) -> dict[int, float]:
+    norm = float(np.sqrt(sum(v * v for v in vec.values())))
+    return {k: v / norm for k, v in vec.items()} if norm > 0 else {}
+
+
+def _scale(vec: dict[int, float], factor: float) -> dict[int, float]:
+    return {k: v * factor for k, v in vec.items()} if factor else {}

@@ -1,0 +1,682 @@
+"""The ESCO taxonomy: resolving free-text skills and occupations to concepts.
+
+Experts and institutions describe skills in their own words, in several languages, with
+typos. Resolving each string to ESCO concepts lets "keep up with trends", "follow trends" and
+"suivre les tendances" count as the same skill, and lets occupation knowledge (which skills an
+occupation needs) inform matching. A string that resolves to nothing is not lost: the engine
+still compares it as text.
+
+This service uses the ESCO classification of the European Commission.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+import pickle
+import re
+import tempfile
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from matching.esco_import import FORMAT_VERSION, TaxonomyData, is_taxonomy_dir, read_dir
+from matching.text import TEXT_FEATURES, hash_token, normalise, tokens
+
+__all__ = ["ATTRIBUTION", "Resolution", "SearchHit", "Taxonomy", "normalise"]
+
+
+ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
+ESCO_PREFIX = "http://data.europa.eu/esco/"
+KINDS = ("skill", "occupation")
+
+_CLAUSE = re.compile(r"[.;,:!?\n\r\t•|()\[\]{}/]+")
+#: Relation weights used to build the occupation × skill matrix.
+RELATION_WEIGHTS = {"essential": 1.0, "optional": 0.5}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One ESCO concept a string resolved to.
+
+    ``method`` says how: ``uri``, ``label`` (a preferred label), ``alt_label``, ``spacing``
+    (equal once spaces are ignored), ``fuzzy`` (misspelt) or ``span`` (found inside longer
+    text). ``lang`` is the language of the label that matched.
+    """
+
+    uri: str
+    label: str
+    confidence: float
+    method: str
+    lang: str = "en"
+    kind: str = "skill"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """An autocomplete suggestion: ``label`` is in the requested language when one exists."""
+
+    uri: str
+    label: str
+    matched: str
+    lang: str
+    score: float
+
+
+class _Entry(NamedTuple):
+    index: int
+    lang: str
+    preferred: bool
+
+
+_LANG_CODES: dict[str, int] = {}
+_LANG_NAMES: list[str] = []
+
+
+def _encode(entry: _Entry) -> int:
+    """Entries are stored as plain ints (concept, language, preferred) so that the index
+    pickles and loads quickly."""
+    if entry.lang not in _LANG_CODES:
+        _LANG_CODES[entry.lang] = len(_LANG_NAMES)
+        _LANG_NAMES.append(entry.lang)
+    return (entry.index << 9) | (_LANG_CODES[entry.lang] << 1) | int(entry.preferred)
+
+
+class _LabelIndex:
+    """Exact, spacing-insensitive and fuzzy lookup of one kind's labels."""
+
+    def __init__(self, entries: dict[str, list[_Entry]]) -> None:
+        self.codes = {key: tuple(_encode(e) for e in items) for key, items in entries.items()}
+        self.langs = list(_LANG_NAMES)
+        self._derived: tuple[dict[str, tuple[int, ...]], list[str], np.ndarray, list[str]] | None
+        self._derived = None
+        self._blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"codes": self.codes, "langs": self.langs, "_derived": None, "_blocks": None}
+
+    def entries(self, codes: tuple[int, ...]) -> list[_Entry]:
+        return [_Entry(c >> 9, self.langs[(c >> 1) & 0xFF], bool(c & 1)) for c in codes]
+
+    def _derive(self) -> tuple[dict[str, tuple[int, ...]], list[str], np.ndarray, list[str]]:
+        if self._derived is None:
+            spaceless: dict[str, tuple[int, ...]] = {}
+            for key, codes in self.codes.items():
+                short = key.replace(" ", "")
+                spaceless[short] = spaceless.get(short, ()) + codes
+            choices = sorted(self.codes, key=lambda k: (len(k), k))
+            lengths = np.array([len(k) for k in choices])
+            self._derived = (spaceless, choices, lengths, sorted(self.codes))
+        return self._derived
+
+    @property
+    def spaceless(self) -> dict[str, tuple[int, ...]]:
+        return self._derive()[0]
+
+    @property
+    def choices(self) -> list[str]:
+        return self._derive()[1]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self._derive()[2]
+
+    @property
+    def sorted_keys(self) -> list[str]:
+        return self._derive()[3]
+
+    def _pools(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        if self._blocks is None:
+            heads: dict[str, list[int]] = defaultdict(list)
+            tails: dict[str, list[int]] = defaultdict(list)
+            for i, key in enumerate(self.choices):
+                heads[key[:3]].append(i)
+                tails[key[-3:]].append(i)
+            self._blocks = (
+                {k: np.array(v) for k, v in heads.items()},
+                {k: np.array(v) for k, v in tails.items()},
+            )
+        return self._blocks
+
+    def fuzzy(self, queries: Sequence[str]) -> list[tuple[str, float] | None]:
+        """Best misspelt-label match for each query (None below the cut-off).
+
+        Candidates are the labels sharing the query's first or last three characters (a
+        single slip cannot change both ends of a string of six characters or more) and of a
+        length that can reach the cut-off; rapidfuzz ``ratio`` then picks the best, ties going
+        to the shorter, then alphabetically first label. Failing that, a label within one
+        edit (two for long strings) counting a swap of adjacent letters as one edit (optimal
+        string alignment) is accepted, since transpositions are the commonest typing slip.
+        """
+        heads, tails = self._pools()
+        all_choices, all_lengths = self.choices, self.lengths
+        empty = np.zeros(0, dtype=np.int64)
+        results: list[tuple[str, float] | None] = []
+        for query in queries:
+            n = len(query)
+            if n < 6:
+                results.append(None)
+                continue
+            cutoff = 92 if n < 12 else 85
+            pool = np.union1d(heads.get(query[:3], empty), tails.get(query[-3:], empty))
+            lengths = all_lengths[pool]
+            pool = pool[(lengths >= n * 0.7) & (lengths <= n * 1.4 + 1)]
+            choices = [all_choices[i] for i in pool.tolist()]
+            best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is None:  # one swapped pair of letters ("statisitcs") counts as one slip
+                swap = process.extractOne(
+                    query, choices, scorer=OSA.distance, score_cutoff=1 if n < 12 else 2
+                )
+                best = (swap[0], fuzz.ratio(query, swap[0])) if swap else None
+            results.append((best[0], best[1]) if best else None)
+        return results
+
+
+def _shipped_dir() -> Path:
+    return Path(str(resources.files("matching").joinpath("data")))
+
+
+_CACHE_VERSION = 2
+
+
+def _fingerprint(folder: Path) -> str:
+    """Cache file stem: the folder, then a key over its files and this package's code (a
+    changed index layout must never be read from an old cache file)."""
+    where = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    parts = [f"format{FORMAT_VERSION}", f"cache{_CACHE_VERSION}"]
+    for module in ("taxonomy.py", "text.py", "esco_import.py"):
+        stat = (Path(__file__).parent / module).stat()
+        parts.append(f"{module}:{stat.st_size}:{stat.st_mtime_ns}")
+    for name in ("meta.json", "concepts.tsv.gz", "labels.tsv.gz", "relations.tsv.gz"):
+        file = folder / name
+        if file.is_file():
+            stat = file.stat()
+            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return f"{where}-{hashlib.sha256('|'.join(parts).encode()).hexdigest()[:16]}"
+
+
+def _cache_dir() -> Path:
+    explicit = os.environ.get("HOMEWARD_MATCHING_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "homeward-matching"
+
+
+def _read_cached(key: str) -> Taxonomy | None:
+    file = _cache_dir() / f"taxonomy-{key}.pickle"
+    try:
+        with file.open("rb") as handle:
+            # Our own cache file, in a private folder, written by _write_cached below.
+            found = pickle.load(handle)  # noqa: S301
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    return found if isinstance(found, Taxonomy) else None
+
+
+def _write_cached(key: str, taxonomy: Taxonomy) -> Taxonomy:
+    folder = _cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".taxonomy-", dir=folder)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(taxonomy, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / f"taxonomy-{key}.pickle")
+        for stale in folder.glob(f"taxonomy-{key.split('-')[0]}-*.pickle"):
+            if stale.name != f"taxonomy-{key}.pickle":
+                stale.unlink(missing_ok=True)
+    except OSError:
+        taxonomy.word_idf()  # no cache: still compute once for this process
+    return taxonomy
+
+
+class Taxonomy:
+    """ESCO skills and occupations with multilingual labels and occupation–skill relations.
+
+    Build it with :meth:`load`; the constructor takes already-read :class:`TaxonomyData`.
+
+    Parameters
+    ----------
+    data : TaxonomyData
+        Concepts, labels and relations (see :mod:`matching.esco_import`).
+    """
+
+    _cache: dict[str, Taxonomy] = {}
+    _cache_lock = threading.Lock()
+
+    def __init__(self, data: TaxonomyData) -> None:
+        self.languages = tuple(data.languages)
+        self.sources = tuple(data.sources)
+        self._uris: dict[str, list[str]] = {kind: [] for kind in (*KINDS, "isco_group")}
+        self._attrs: dict[str, tuple[str, str, str, str]] = {}
+        for uri, attrs in sorted(data.concepts.items()):
+            self._uris.setdefault(attrs[0], []).append(uri)
+            self._attrs[uri] = attrs
+        self._position = {
+            kind: {uri: i for i, uri in enumerate(uris)} for kind, uris in self._uris.items()
+        }
+        self._labels: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = defaultdict(dict)
+        for (uri, lang), value in data.labels.items():
+            if uri in self._attrs:
+                self._labels[uri][lang] = value
+        self._isco_by_code = {
+            self._attrs[uri][1]: uri for uri in self._uris["isco_group"] if self._attrs[uri][1]
+        }
+        self._index = {kind: self._build_index(kind) for kind in KINDS}
+        self._relations = self._build_relations(data.relations)
+        self._resolved: dict[tuple[str, str, str | None], tuple[Resolution, ...]] = {}
+
+    # --- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> Taxonomy:
+        """Load a taxonomy folder, cached per process and in a prebuilt index file.
+
+        The first load of a folder builds the label index and word statistics (a few
+        seconds) and saves them to a cache file (``$HOMEWARD_MATCHING_CACHE``, else
+        ``$XDG_CACHE_HOME/homeward-matching`` or ``~/.cache/homeward-matching``); later
+        processes read that file, which is what keeps web workers fast to start. The cache
+        key covers the folder's files, so loading a new taxonomy rebuilds it.
+
+        Parameters
+        ----------
+        path : path-like, optional
+            A folder written by ``placement taxonomy load``; None loads the ESCO subset shipped
+            in ``matching/data`` (English, French and Spanish labels).
+
+        Returns
+        -------
+        Taxonomy
+        """
+        folder = Path(path) if path is not None else _shipped_dir()
+        if not is_taxonomy_dir(folder):
+            raise FileNotFoundError(f"{folder} does not hold a taxonomy (meta.json missing)")
+        key = _fingerprint(folder)
+        with cls._cache_lock:
+            if key not in cls._cache:
+                cls._cache[key] = _read_cached(key) or _write_cached(key, cls(read_dir(folder)))
+            return cls._cache[key]
+
+    @classmethod
+    def load_or_shipped(cls, path: str | os.PathLike[str] | None) -> Taxonomy:
+        """The taxonomy in ``path`` if that folder holds one, else the shipped ESCO subset.
+
+        For the application and the command line: ``placement taxonomy load`` writes to the
+        configured folder, which does not exist until a programme loads a download.
+        """
+        if path is not None and is_taxonomy_dir(path):
+            return cls.load(path)
+        return cls.load()
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.word_idf()
+        state = self.__dict__.copy()
+        state["_resolved"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def word_idf(self) -> np.ndarray:
+        """Inverse document frequency of hashed words and word pairs over all labels.
+
+        A fixed background corpus: weighting text by the taxonomy rather than by the records
+        being matched keeps every profile independent of the others.
+        """
+        idf = getattr(self, "_word_idf", None)
+        if idf is None:
+            df = np.zeros(TEXT_FEATURES, dtype=np.float64)
+            n_docs = 0
+            for uri, labels in self._labels.items():
+                if self._attrs[uri][0] not in KINDS:
+                    continue
+                for preferred, alternatives in labels.values():
+                    doc = {hash_token(t) for t in tokens(" ".join((preferred, *alternatives)))}
+                    df[list(doc)] += 1
+                    n_docs += 1
+            idf = (np.log((1 + n_docs) / (1 + df)) + 1.0).astype(np.float32)
+            self._word_idf = idf
+        return idf
+
+    def _build_index(self, kind: str) -> _LabelIndex:
+        entries: dict[str, list[_Entry]] = defaultdict(list)
+        for i, uri in enumerate(self._uris[kind]):
+            for lang, (preferred, alternatives) in self._labels[uri].items():
+                entries[normalise(preferred)].append(_Entry(i, lang, True))
+                for alt in alternatives:
+                    entries[normalise(alt)].append(_Entry(i, lang, False))
+        entries.pop("", None)
+        return _LabelIndex(entries)
+
+    def _build_relations(self, relations: dict[tuple[str, str], str]) -> sp.csr_matrix:
+        occ, skill = self._position["occupation"], self._position["skill"]
+        rows, cols, vals = [], [], []
+        for (o, s), relation in relations.items():
+            if o in occ and s in skill:
+                rows.append(occ[o])
+                cols.append(skill[s])
+                vals.append(RELATION_WEIGHTS.get(relation, 0.5))
+        shape = (len(self._uris["occupation"]), len(self._uris["skill"]))
+        return sp.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float64)
+
+    # --- concepts ------------------------------------------------------------------------
+
+    def uris(self, kind: str = "skill") -> list[str]:
+        """All concept URIs of ``kind`` in a fixed (sorted) order: the engine's column order."""
+        return self._uris[kind]
+
+    def position(self, uri: str, kind: str = "skill") -> int | None:
+        """Column of ``uri`` in :meth:`uris` order, or None if unknown."""
+        return self._position[kind].get(uri)
+
+    def kind(self, uri: str) -> str | None:
+        """``skill``, ``occupation`` or ``isco_group``; None for an unknown URI."""
+        attrs = self._attrs.get(uri)
+        return attrs[0] if attrs else None
+
+    def reuse_level(self, uri: str) -> str:
+        """ESCO reuse level of a skill (``transversal`` … ``occupation-specific``) or ''."""
+        return self._attrs.get(uri, ("", "", "", ""))[2]
+
+    def label(self, uri: str, lang: str = "en") -> str | None:
+        """Preferred label in ``lang``, falling back to English, then any language."""
+        labels = self._labels.get(uri)
+        if not labels:
+            return None
+        for candidate in (lang, "en", *sorted(labels)):
+            if candidate in labels:
+                return labels[candidate][0]
+        return None
+
+    def alternative_labels(self, uri: str, lang: str = "en") -> tuple[str, ...]:
+        """Alternative labels of ``uri`` in ``lang`` (empty if none)."""
+        return self._labels.get(uri, {}).get(lang, ("", ()))[1]
+
+    def relation_matrix(self) -> sp.csr_matrix:
+        """Occupations × skills, 1.0 for essential and 0.5 for optional skills."""
+        return self._relations
+
+    def occupation_skills(self, occupation_uri: str, relation: str | None = None) -> list[str]:
+        """Skill URIs ESCO relates to an occupation (``essential``, ``optional`` or both)."""
+        row = self.position(occupation_uri, "occupation")
+        if row is None:
+            return []
+        start, end = self._relations.indptr[row], self._relations.indptr[row + 1]
+        wanted = None if relation is None else RELATION_WEIGHTS[relation]
+        skills = self._uris["skill"]
+        return [
+            skills[c]
+            for c, v in zip(
+                self._relations.indices[start:end], self._relations.data[start:end], strict=False
+            )
+            if wanted is None or v == wanted
+        ]
+
+    # --- ISCO ----------------------------------------------------------------------------
+
+    def isco_group(self, occupation_uri: str) -> str | None:
+        """The 4-digit ISCO-08 unit group of an ESCO occupation."""
+        attrs = self._attrs.get(occupation_uri)
+        if not attrs or attrs[0] != "occupation" or not attrs[1]:
+            return None
+        return attrs[1][:4]
+
+    def isco_major_group(self, occupation_uri: str) -> str | None:
+        """The 1-digit ISCO-08 major group (e.g. ``2`` for professionals)."""
+        code = self.isco_group(occupation_uri)
+        return code[:1] if code else None
+
+    def isco_parents(self, occupation_uri: str) -> list[str]:
+        """ISCO codes from major group to unit group, e.g. ``['2', '25', '251', '2512']``."""
+        code = self.isco_group(occupation_uri)
+        return [code[:n] for n in range(1, len(code) + 1)] if code else []
+
+    def isco_label(self, code: str, lang: str = "en") -> str | None:
+        """Label of an ISCO group code, for aggregate maps and reports."""
+        uri = self._isco_by_code.get(code)
+        return self.label(uri, lang) if uri else None
+
+    # --- resolution ----------------------------------------------------------------------
+
+    def _from_entries(
+        self, entries: Iterable[_Entry], kind: str, method: str, lang: str | None, conf: float
+    ) -> list[Resolution]:
+        best: dict[int, tuple[int, _Entry]] = {}
+        for entry in entries:
+            rank = (2 if entry.preferred else 0) + (1 if lang is None or entry.lang == lang else 0)
+            if entry.index not in best or rank > best[entry.index][0]:
+                best[entry.index] = (rank, entry)
+        if not best:
+            return []
+        top = max(rank for rank, _ in best.values())
+        results = []
+        for index, (rank, entry) in sorted(best.items()):
+            if rank < top - 1 or (rank < 2 and top >= 2):
+                continue
+            uri = self._uris[kind][index]
+            label_method = method or ("label" if entry.preferred else "alt_label")
+            confidence = conf * (1.0 if entry.preferred else 0.95)
+            results.append(
+                Resolution(
+                    uri,
+                    self.label(uri, lang or "en") or "",
+                    confidence,
+                    label_method,
+                    entry.lang,
+                    kind,
+                )
+            )
+        return sorted(results, key=lambda r: (-r.confidence, r.uri))
+
+    def _exact(self, key: str, kind: str, lang: str | None) -> list[Resolution]:
+        index = self._index[kind]
+        if key in index.codes:
+            return self._from_entries(index.entries(index.codes[key]), kind, "", lang, 1.0)
+        spaceless = key.replace(" ", "")
+        if len(spaceless) >= 6 and spaceless in index.spaceless:
+            entries = index.entries(index.spaceless[spaceless])
+            return self._from_entries(entries, kind, "spacing", lang, 0.9)
+        return []
+
+    def _uri(self, text: str, kind: str, lang: str | None) -> list[Resolution] | None:
+        if not text.startswith(ESCO_PREFIX):
+            return None
+        uri = text.strip()
+        if self.kind(uri) != kind:
+            return []
+        return [
+            Resolution(uri, self.label(uri, lang or "en") or "", 1.0, "uri", lang or "en", kind)
+        ]
+
+    def resolve_many(
+        self, texts: Sequence[str], lang: str | None = None, kind: str = "skill"
+    ) -> list[tuple[Resolution, ...]]:
+        """Resolve many strings at once; misspelt ones are matched in one batched pass.
+
+        See :meth:`resolve` for the meaning of each result.
+        """
+        results: list[tuple[Resolution, ...] | None] = []
+        pending: dict[str, list[int]] = defaultdict(list)
+        for i, text in enumerate(texts):
+            cache_key = (text, kind, lang)
+            if cache_key in self._resolved:
+                results.append(self._resolved[cache_key])
+                continue
+            direct = self._uri(text, kind, lang)
+            key = normalise(text)
+            found = direct if direct is not None else self._exact(key, kind, lang)
+            if found or direct is not None or not key:
+                results.append(tuple(found))
+                self._resolved[cache_key] = tuple(found)
+            else:
+                results.append(None)
+                pending[key].append(i)
+        if pending:
+            keys = sorted(pending)
+            for key, hit in zip(keys, self._index[kind].fuzzy(keys), strict=False):
+                found = ()
+                if hit is not None:
+                    label, score = hit
+                    confidence = round(score / 100.0 - 0.05, 4)
+                    index = self._index[kind]
+                    found = tuple(
+                        self._from_entries(
+                            index.entries(index.codes[label]), kind, "fuzzy", lang, confidence
+                        )
+                    )
+                for i in pending[key]:
+                    results[i] = found
+                    self._resolved[(texts[i], kind, lang)] = found
+        return [r if r is not None else () for r in results]
+
+    def resolve(self, text: str, lang: str | None = None, kind: str = "skill") -> list[Resolution]:
+        """Resolve one skill or occupation string to ESCO concepts with a confidence.
+
+        Tried in order: an ESCO URI; a preferred or alternative label in any shipped language
+        (``lang`` only breaks ties); the same ignoring spaces ("datam odels"); a misspelt
+        label (rapidfuzz ``ratio`` of at least 85, 92 for short strings; none under 6
+        characters, where typos and abbreviations cannot be told apart).
+
+        Parameters
+        ----------
+        text : str
+        lang : str, optional
+            Preferred language of labels and of the returned ``label``.
+        kind : {"skill", "occupation"}
+
+        Returns
+        -------
+        list of Resolution
+            Best first (confidence, then URI); empty when nothing matches well enough.
+        """
+        return list(self.resolve_many([text], lang, kind)[0])
+
+    def extract(self, text: str, kind: str = "skill", lang: str | None = None) -> list[Resolution]:
+        """Find concepts mentioned inside free text (a need's description, a summary).
+
+        The text is cut into clauses at punctuation; a clause that is itself a label resolves
+        whole, otherwise the longest labels found inside it are taken, and a clause with no
+        label inside is tried as a misspelt label (whole and, for a long clause, its last 2–6
+        words, since sentences put the skill after the verb phrase). Methods are as in
+        :meth:`resolve`, with ``span`` for a label found inside a clause.
+        """
+        return self.extract_many([text], kind, lang)[0]
+
+    def extract_many(
+        self, texts: Sequence[str], kind: str = "skill", lang: str | None = None
+    ) -> list[list[Resolution]]:
+        """:meth:`extract` for many texts, with all misspelt clauses matched in one pass."""
+        found: list[dict[str, Resolution]] = []
+        pending: list[tuple[int, list[str]]] = []
+        for t, text in enumerate(texts):
+            found.append({})
+            for clause in filter(None, (normalise(c) for c in _CLAUSE.split(text))):
+                spans = self._exact(clause, kind, lang) or self._spans(clause.split(), kind, lang)
+                for r in spans:
+                    if r.uri not in found[t] or r.confidence > found[t][r.uri].confidence:
+                        found[t][r.uri] = r
+                if not spans:
+                    words = clause.split()
+                    tails = [" ".join(words[-n:]) for n in range(6, 1, -1) if len(words) > 6]
+                    pending.append((t, [clause, *tails]))
+        flat = [q for _, group in pending for q in group]
+        resolved = iter(self.resolve_many(flat, lang, kind))
+        for t, group in pending:
+            options = [next(resolved) for _ in group]
+            best = max(options, key=lambda rs: rs[0].confidence if rs else 0.0)
+            for r in best:
+                found[t].setdefault(r.uri, r)
+        return [sorted(f.values(), key=lambda r: (-r.confidence, r.uri)) for f in found]
+
+    def _spans(self, words: list[str], kind: str, lang: str | None) -> list[Resolution]:
+        """Longest non-overlapping labels (two words or more) inside a word sequence."""
+        index = self._index[kind]
+        exact = index.codes
+        results: list[Resolution] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(8, len(words) - i), 1, -1):
+                key = " ".join(words[i : i + n])
+                if key in exact:
+                    for r in self._from_entries(index.entries(exact[key]), kind, "span", lang, 0.9):
+                        results.append(r)
+                    i += n
+                    break
+            else:
+                i += 1
+        return results
+
+    # --- autocomplete --------------------------------------------------------------------
+
+    def search(
+        self, prefix_or_text: str, lang: str = "en", kind: str = "skill", limit: int = 10
+    ) -> list[SearchHit]:
+        """Suggest concepts for a search box, in any shipped language.
+
+        Labels starting with the text come first, then labels with a word starting with it,
+        then misspelt matches. Each concept appears once, labelled in ``lang`` (falling back
+        to English).
+
+        Parameters
+        ----------
+        prefix_or_text : str
+        lang : str
+        kind : {"skill", "occupation"}
+        limit : int
+
+        Returns
+        -------
+        list of SearchHit
+        """
+        query = normalise(prefix_or_text)
+        if not query:
+            return []
+        index = self._index[kind]
+        scored: dict[int, tuple[tuple[float, ...], str, str]] = {}
+
+        def offer(key: str, tier: int, score: float) -> None:
+            for entry in index.entries(index.codes[key]):
+                rank = (
+                    tier,
+                    -score,
+                    0 if entry.lang == lang else 1,
+                    0 if entry.preferred else 1,
+                    len(key),
+                )
+                if entry.index not in scored or rank < scored[entry.index][0]:
+                    scored[entry.index] = (rank, key, entry.lang)
+
+        start = bisect.bisect_left(index.sorted_keys, query)
+        for key in index.sorted_keys[start : start + 500]:
+            if not key.startswith(query):
+                break
+            offer(key, 0 if key == query else 1, 100.0)
+        if len(scored) < limit:
+            needle = " " + query
+            for key in index.choices:
+                if needle in key:
+                    offer(key, 2, 100.0)
+                    if len(scored) >= 4 * limit:
+                        break
+        if len(scored) < limit and len(query) >= 4:
+            for key, score, _ in process.extract(
+                query, index.choices, scorer=fuzz.WRatio, limit=3 * limit, score_cutoff=80
+            ):
+                offer(key, 3, score)
+        hits = []
+        for i, (rank, key, matched_lang) in sorted(
+            scored.items(), key=lambda kv: (kv[1][0], self._uris[kind][kv[0]])
+        )[:limit]:
+            uri = self._uris[kind][i]
+            hits.append(SearchHit(uri, self.label(uri, lang) or key, key, matched_lang, -rank[1]))
+        return hits

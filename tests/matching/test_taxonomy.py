@@ -1,0 +1,137 @@
+from pathlib import Path
+
+import pytest
+
+import matching
+from matching.esco_import import import_official, read_dir, write_dir
+from matching.taxonomy import ATTRIBUTION, Taxonomy, normalise
+from tests.matching.conftest import DATA
+
+NURSE = "http://data.europa.eu/esco/occupation/8d3e8aaa-791b-4c75-a465-f3f827028f50"
+TRENDS = "http://data.europa.eu/esco/skill/efda73b4-5212-40a7-b2f8-d2f754ffdf2b"
+DATA_MODELS = "http://data.europa.eu/esco/skill/fecf8a0d-62c4-4e71-9b03-0f4fc2ad7bf5"
+
+
+def best(taxonomy, text, **kw):
+    found = taxonomy.resolve(text, **kw)
+    assert found, text
+    return found[0]
+
+
+def test_normalise():
+    assert normalise("  Réaliser  l'Audit!  ") == "realiser l audit"
+    assert normalise("C++ / C#") == "c++ c#"
+
+
+def test_resolve_uri(taxonomy):
+    r = best(taxonomy, TRENDS)
+    assert (r.uri, r.method, r.confidence) == (TRENDS, "uri", 1.0)
+    assert r.label == "keep up with trends"
+    assert taxonomy.resolve(NURSE) == []  # an occupation URI is not a skill
+
+
+def test_resolve_preferred_alternative_and_french(taxonomy):
+    preferred = best(taxonomy, "Keep up with trends")
+    assert (preferred.uri, preferred.method) == (TRENDS, "label")
+    alternative = best(taxonomy, "follow trends")
+    assert alternative.uri == TRENDS and alternative.method == "alt_label"
+    french = best(taxonomy, "suivre les tendances")
+    assert french.uri == TRENDS and french.lang == "fr"
+
+
+def test_resolve_typos(taxonomy):
+    typo = best(taxonomy, "keep up with trneds")
+    assert (typo.uri, typo.method) == (TRENDS, "fuzzy")
+    assert 0.8 < typo.confidence < 1.0
+    swapped = best(taxonomy, "statisitcs")
+    assert (swapped.label, swapped.method) == ("statistics", "fuzzy")
+    spacing = best(taxonomy, "datam odels")
+    assert (spacing.uri, spacing.method) == (DATA_MODELS, "spacing")
+
+
+def test_unresolved_and_short_strings(taxonomy):
+    assert taxonomy.resolve("zzqx blorft wibble") == []
+    assert taxonomy.resolve("") == []
+
+
+def test_occupations_and_isco(taxonomy):
+    nurse = best(taxonomy, "infirmier de soins généraux", kind="occupation")
+    assert nurse.uri == NURSE
+    assert taxonomy.label(NURSE, "fr").startswith("infirmier")
+    assert taxonomy.label(NURSE, "xx") == taxonomy.label(NURSE)
+    assert taxonomy.isco_group(NURSE) == "2221"
+    assert taxonomy.isco_major_group(NURSE) == "2"
+    assert taxonomy.isco_parents(NURSE) == ["2", "22", "222", "2221"]
+    assert taxonomy.isco_label("22") == "Health professionals"
+    assert len(taxonomy.occupation_skills(NURSE, "essential")) > 10
+
+
+def test_extract_from_sentence(taxonomy):
+    found = taxonomy.extract("We need someone who can keep up with trneds, and data models.")
+    assert {TRENDS, DATA_MODELS} <= {r.uri for r in found}
+
+
+def test_search_multilingual(taxonomy):
+    hits = taxonomy.search("infirmier de soins", lang="fr", kind="occupation")
+    assert hits[0].uri == NURSE
+    english = taxonomy.search("infirmier de soins", lang="en", kind="occupation")
+    assert english[0].label == "nurse responsible for general care"
+    prefix = taxonomy.search("keep up with tr", limit=3)
+    assert prefix[0].uri == TRENDS
+    assert taxonomy.search("") == []
+
+
+def test_load_is_cached(taxonomy):
+    assert Taxonomy.load() is taxonomy
+
+
+def test_attribution_shipped():
+    readme = (DATA.parents[2] / "matching" / "data" / "README.md").read_text(encoding="utf-8")
+    assert ATTRIBUTION in readme
+
+
+def test_import_official_download(tmp_path, taxonomy, monkeypatch):
+    monkeypatch.setenv("HOMEWARD_MATCHING_CACHE", str(tmp_path / "cache"))
+    data, counts = import_official(DATA / "esco_official")
+    assert counts == {
+        "ISCOGroups_en.csv": 1,
+        "occupationSkillRelations_en.csv": 2,
+        "occupations_en.csv": 1,
+        "skills_en.csv": 2,
+        "skills_fr.csv": 2,
+    }
+    target = write_dir(data, tmp_path / "taxonomy")
+    loaded = Taxonomy.load(target)
+    pump = "http://data.europa.eu/esco/skill/test-0001"
+    assert best(loaded, "service solar water pumps").uri == pump
+    assert best(loaded, "réparer des pompes à eau solaires").uri == pump
+    assert loaded.alternative_labels(pump) == ("fix solar pumps", "service solar water pumps")
+    occupation = "http://data.europa.eu/esco/occupation/test-occ-1"
+    assert loaded.occupation_skills(occupation, "essential") == [pump]
+    assert loaded.isco_group(occupation) == "7126"
+    assert loaded.isco_label("7126") == "Plumbers and pipe fitters"
+
+
+def test_import_merges_into_base(tmp_path):
+    base = read_dir(Path(matching.__file__).parent / "data")
+    before = len(base.concepts)
+    data, _ = import_official(DATA / "esco_official", base)
+    assert len(data.concepts) == before + 3  # the ISCO group 7126 was already there
+    assert ("http://data.europa.eu/esco/skill/test-0002", "fr") in data.labels
+
+
+def test_import_rejects_folder_without_esco_files(tmp_path):
+    from matching.esco_import import TaxonomyImportError
+
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(TaxonomyImportError, match="no ESCO CSV files"):
+        import_official(tmp_path)
+
+
+def test_import_rejects_missing_column(tmp_path):
+    from matching.esco_import import TaxonomyImportError
+
+    (tmp_path / "skills_en.csv").write_text("conceptUri,label\nhttp://x,y\n")
+    with pytest.raises(TaxonomyImportError) as info:
+        import_official(tmp_path)
+    assert info.value.field == "preferredLabel" and info.value.line == 1
