@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -90,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from placement.institutions.routes import bp as institutions_bp
     from placement.main.routes import bp as main_bp
     from placement.needs.routes import bp as needs_bp
+    from placement.notifications_ui.routes import bp as notifications_bp
+    from placement.placements.routes import bp as placements_bp
     from placement.programmes.routes import bp as programmes_bp
     from placement.staff.routes import bp as staff_bp
     from placement.taxonomy_search.routes import bp as taxonomy_bp
@@ -102,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
         taxonomy_bp,
         institutions_bp,
         needs_bp,
+        placements_bp,
+        notifications_bp,
         staff_bp,
         programmes_bp,
         admin_bp,
@@ -128,6 +132,9 @@ def _install_template_globals(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = geo.country_name
     # Dates and times in the reader's language and time zone.
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["money"] = lambda amount, currency="EUR": (
+        format_currency(amount, currency) if amount is not None else "—"
+    )
     app.jinja_env.filters["datetime"] = format_datetime
 
     @app.context_processor

@@ -33,6 +33,18 @@ def _expire_needs(today: date) -> int:
     return expire_needs(today)
 
 
+def _expire_offers(today: date) -> int:
+    from placement.placements.workflow import expire_offers
+
+    return expire_offers(today)
+
+
+def _remind_offers(today: date) -> int:
+    from placement.placements.workflow import remind_offers
+
+    return remind_offers(today)
+
+
 def _send_outbox(_today: date) -> int:
     from placement.mail import send_pending
 
@@ -47,6 +59,18 @@ JOBS: dict[str, Job] = {
             _expire_needs,
             {"hour": 1, "minute": 5},
             "Needs whose dates can no longer hold them expire; hosts are told.",
+        ),
+        Job(
+            "expire-offers",
+            _expire_offers,
+            {"hour": 1, "minute": 10},
+            "Offers past their answer deadline expire; the expert is told.",
+        ),
+        Job(
+            "remind-offers",
+            _remind_offers,
+            {"hour": 8, "minute": 0},
+            "One reminder to experts whose offer deadline is near.",
         ),
         Job(
             "send-outbox",

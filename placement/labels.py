@@ -83,6 +83,12 @@ def sector_label(key: str | None) -> str:
     return str(SECTOR_LABELS.get(key, key)) if key else ""
 
 
+def _logistics_label(kind: object) -> str:
+    from placement.placements.forms import LOGISTICS_LABELS
+
+    return str(LOGISTICS_LABELS.get(kind, kind))
+
+
 def _institution_kind_label(kind: object) -> str:
     from placement.auth.forms import INSTITUTION_KIND_LABELS
 
@@ -99,6 +105,10 @@ def template_helpers() -> dict[str, object]:
     return {
         "criterion_label": criterion_label,
         "sector_label": sector_label,
+        "logistics_label": _logistics_label,
+        "placement_status_choices": lambda: [
+            (s.value, str(label)) for s, label in PLACEMENT_STATUS_LABELS.items()
+        ],
         "institution_kind_label": _institution_kind_label,
         "need_status_help": NEED_STATUS_HELP.__getitem__,
         "document_label": DOCUMENT_LABELS.__getitem__,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from placement.extensions import db
-from placement.models import Notification, User
+from placement.models import Notification, User, utcnow
 
 
 def notify(
@@ -24,4 +24,23 @@ def unread_count(user: User) -> int:
             .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         )
         or 0
+    )
+
+
+def recent(user: User, limit: int = 100) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
     )

@@ -21,7 +21,10 @@ bp = Blueprint("institutions", __name__, url_prefix="/host")
 def dashboard() -> str:
     institutions = services.institutions_of(signed_in_user())
     needs = {inst.id: services.needs_of(inst) for inst in institutions}
-    return render_template("institutions/dashboard.html", institutions=institutions, needs=needs)
+    placements = {inst.id: services.placements_of(inst) for inst in institutions}
+    return render_template(
+        "institutions/dashboard.html", institutions=institutions, needs=needs, placements=placements
+    )
 
 
 @bp.route("/institutions/<institution_id>/members", methods=["GET", "POST"])

@@ -20,6 +20,7 @@ from placement.models import (
     InstitutionMember,
     MemberRole,
     Need,
+    Placement,
     Role,
     User,
     utcnow,
@@ -45,6 +46,17 @@ def needs_of(institution: Institution) -> list[Need]:
             select(Need)
             .where(Need.institution_id == institution.id)
             .order_by(Need.start.desc(), Need.id.desc())
+        )
+    )
+
+
+def placements_of(institution: Institution) -> list[Placement]:
+    return list(
+        db.session.scalars(
+            select(Placement)
+            .join(Need, Need.id == Placement.need_id)
+            .where(Need.institution_id == institution.id)
+            .order_by(Placement.start.desc(), Placement.id.desc())
         )
     )
 

@@ -35,6 +35,8 @@ from placement.models.placements import (
     BudgetLine,
     LogisticsItem,
     LogisticsKind,
+    PairRule,
+    PairRuleKind,
     Placement,
     PlacementStatus,
 )
@@ -84,6 +86,8 @@ __all__ = [
     "Notification",
     "OutboxEmail",
     "OutcomeReport",
+    "PairRule",
+    "PairRuleKind",
     "Placement",
     "PlacementStatus",
     "Programme",

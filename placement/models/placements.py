@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, Float, ForeignKey, Numeric, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from placement.models.base import (
@@ -16,6 +16,7 @@ from placement.models.base import (
     TimestampMixin,
     UTCDateTime,
     enum_column,
+    utcnow,
 )
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Placement(PublicIdMixin, TimestampMixin, Base):
     proposal_reason: Mapped[str | None] = mapped_column(Text)
     status_reason: Mapped[str | None] = mapped_column(Text)
     offer_deadline: Mapped[date | None] = mapped_column(Date)
+    offer_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expert_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     host_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -87,6 +89,33 @@ class Placement(PublicIdMixin, TimestampMixin, Base):
     budget_lines: Mapped[list[BudgetLine]] = relationship(
         back_populates="placement", cascade="all, delete-orphan", order_by="BudgetLine.id"
     )
+
+
+class PairRuleKind(enum.StrEnum):
+    LOCK = "lock"  # the global assignment must include this pair
+    BAN = "ban"  # the global assignment must never include this pair
+
+
+class PairRule(Base):
+    """A staff decision that constrains the programme's global assignment."""
+
+    __tablename__ = "pair_rules"
+    __table_args__ = (UniqueConstraint("programme_id", "need_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), nullable=False)
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("expert_profiles.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[PairRuleKind] = mapped_column(enum_column(PairRuleKind), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    need: Mapped[Need] = relationship()
+    expert: Mapped[ExpertProfile] = relationship()
 
 
 class LogisticsItem(Base):

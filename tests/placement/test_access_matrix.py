@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from placement.experts.documents import store_upload
 from placement.extensions import db
-from placement.models import DocumentKind, Role, User
+from placement.models import DocumentKind, LogisticsItem, LogisticsKind, Role, User
 from tests import factories
 from tests.samples import pdf_bytes
 
@@ -95,7 +95,13 @@ def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, s
         db.session.commit()
     host = db.session.get(User, principals["host"].id).memberships[0].institution
     need = factories.NeedFactory(institution=host)
+    placement = factories.PlacementFactory(need=need, expert=expert)
+    placement.logistics.append(LogisticsItem(kind=LogisticsKind.VISA, title="Visa"))
+    db.session.commit()
     return {
+        "placement_id": str(placement.uuid),
+        "item_id": str(placement.logistics[0].id),
+        "transition_name": "accept",
         "token": "not-a-valid-token",
         "step": "1",
         "need_id": str(need.uuid),

@@ -1,0 +1,1 @@
+"""Placements: offers, acceptances, approval, logistics, budget, and the global assignment."""
