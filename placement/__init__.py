@@ -85,6 +85,7 @@ def _init_login(app: Flask, login_manager: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from placement.admin.routes import bp as admin_bp
     from placement.auth.routes import bp as auth_bp
+    from placement.diaspora.routes import bp as diaspora_bp
     from placement.documents.routes import bp as documents_bp
     from placement.experts.routes import bp as experts_bp
     from placement.institutions.routes import bp as institutions_bp
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         needs_bp,
         placements_bp,
         notifications_bp,
+        diaspora_bp,
         staff_bp,
         programmes_bp,
         admin_bp,

@@ -1,0 +1,1 @@
+"""Know your diaspora: aggregate skills maps with small counts suppressed."""
