@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy=false -d placement/translations >/dev/null
+	$(BIN)/pybabel compile --statistics -d placement/translations
 
 demo: install
 	$(BIN)/placement serve --demo

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from placement.main.routes import bp as main_bp
     from placement.needs.routes import bp as needs_bp
     from placement.notifications_ui.routes import bp as notifications_bp
+    from placement.outcomes.routes import bp as outcomes_bp
     from placement.placements.routes import bp as placements_bp
     from placement.programmes.routes import bp as programmes_bp
     from placement.staff.routes import bp as staff_bp
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         needs_bp,
         placements_bp,
         notifications_bp,
+        outcomes_bp,
         diaspora_bp,
         staff_bp,
         programmes_bp,
@@ -134,6 +136,7 @@ def _install_template_globals(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = geo.country_name
     # Dates and times in the reader's language and time zone.
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["money"] = lambda amount, currency="EUR": (
         format_currency(amount, currency) if amount is not None else "—"
     )

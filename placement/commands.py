@@ -38,6 +38,11 @@ def _seed_and_report() -> None:
 
     created = seed_demo()
     db.session.commit()
+    from placement.jobs import run_job
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    used = run_job(app, "refit-outcome-model", date.today())
+    click.echo(f"Outcome model trained on {used} recorded outcomes.")
     if created:
         click.echo("Demo data added: " + ", ".join(f"{n} {k}" for k, n in sorted(created.items())))
     else:
@@ -119,12 +124,56 @@ def scheduler_command() -> None:
     build_scheduler(app).start()
 
 
+outcomes_group = AppGroup("outcomes", help="Learning from recorded outcomes.")
+
+
+@outcomes_group.command("evaluate")
+def evaluate_command() -> None:
+    """Compare the learned success score with the matching heuristic on held-out outcomes."""
+    from placement.outcomes.model import evaluate
+
+    report = evaluate()
+    click.echo(f"Labelled outcomes: {report['outcomes']} (threshold {report['threshold']})")
+    if not report["enough"]:
+        click.echo("Not enough outcomes: the learned score is not used; rankings are heuristic.")
+        return
+    click.echo(
+        f"Train / held-out: {report['train']} / {report['test']}; "
+        f"success rate {report['success_rate']:.2f}"
+    )
+    click.echo(f"{'':<22}{'learned':>10}{'heuristic':>12}")
+    for metric in ("auc", "brier"):
+        learned, heuristic = report[f"learned_{metric}"], report[f"heuristic_{metric}"]
+        click.echo(f"{metric.upper():<22}{_fmt(learned):>10}{_fmt(heuristic):>12}")
+    for name in ("learned", "heuristic"):
+        click.echo(f"Calibration ({name}): bin, n, mean predicted, observed success")
+        for row in report[f"{name}_calibration"]:
+            click.echo(
+                f"  {row['bin']:<9} {row['n']:>4}  {row['predicted']:.2f}  {row['observed']:.2f}"
+            )
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+@outcomes_group.command("refit")
+def refit_command() -> None:
+    """Retrain the outcome model now (the scheduler does it weekly)."""
+    from placement.jobs import run_job
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    count = run_job(app, "refit-outcome-model", date.today())
+    click.echo(f"Outcomes used: {count}")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         create_user_command,
         seed_demo_command,
         serve_command,
         jobs_group,
+        outcomes_group,
         scheduler_command,
     ):
         app.cli.add_command(command)

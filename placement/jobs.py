@@ -45,6 +45,30 @@ def _remind_offers(today: date) -> int:
     return remind_offers(today)
 
 
+def _schedule_surveys(today: date) -> int:
+    from placement.outcomes.services import schedule_surveys
+
+    return schedule_surveys(today)
+
+
+def _send_surveys(today: date) -> int:
+    from placement.outcomes.services import send_surveys
+
+    return send_surveys(today)
+
+
+def _remind_surveys(today: date) -> int:
+    from placement.outcomes.services import remind_surveys
+
+    return remind_surveys(today)
+
+
+def _refit_outcome_model(today: date) -> int:
+    from placement.outcomes.model import refit
+
+    return refit(today)
+
+
 def _send_outbox(_today: date) -> int:
     from placement.mail import send_pending
 
@@ -71,6 +95,30 @@ JOBS: dict[str, Job] = {
             _remind_offers,
             {"hour": 8, "minute": 0},
             "One reminder to experts whose offer deadline is near.",
+        ),
+        Job(
+            "schedule-surveys",
+            _schedule_surveys,
+            {"hour": 2, "minute": 0},
+            "Create the surveys due at approval, at the end and a year after each placement.",
+        ),
+        Job(
+            "send-surveys",
+            _send_surveys,
+            {"hour": 9, "minute": 0},
+            "Invite respondents to surveys that are due.",
+        ),
+        Job(
+            "remind-surveys",
+            _remind_surveys,
+            {"hour": 9, "minute": 30},
+            "Remind those who have not answered (twice at most, a week apart).",
+        ),
+        Job(
+            "refit-outcome-model",
+            _refit_outcome_model,
+            {"day_of_week": "mon", "hour": 3, "minute": 0},
+            "Weekly: retrain the model that learns from recorded outcomes.",
         ),
         Job(
             "send-outbox",

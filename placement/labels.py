@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from placement.models import NeedStatus, PlacementStatus, Role, VerificationStatus
+from placement.models import NeedStatus, PlacementStatus, Role, SurveyPoint, VerificationStatus
 
 ROLE_LABELS = {
     Role.EXPERT: _l("Experts"),
@@ -58,6 +58,12 @@ CRITERION_LABELS = {
 }
 
 
+SURVEY_POINT_LABELS = {
+    SurveyPoint.BASELINE: _l("before the assignment"),
+    SurveyPoint.END: _l("end of the assignment"),
+    SurveyPoint.FOLLOW_UP: _l("one year later"),
+}
+
 NEED_STATUS_HELP = {
     NeedStatus.DRAFT: _l(
         "Only your institution sees this draft. Send it to programme staff when it is ready."
@@ -95,6 +101,21 @@ def _institution_kind_label(kind: object) -> str:
     return str(INSTITUTION_KIND_LABELS.get(kind, kind))
 
 
+def chart_label(figure_key: str, value: str) -> str:
+    """Readable row labels for the evaluation charts (codes become names)."""
+    from placement.geo import country_name
+
+    if figure_key == "country":
+        return country_name(value)
+    if figure_key == "sector":
+        return sector_label(value) or value
+    if figure_key == "gender":
+        from placement.experts.forms import GENDER_LABELS
+
+        return str(next((label for g, label in GENDER_LABELS.items() if g.value == value), value))
+    return value
+
+
 def criterion_label(name: str) -> str:
     return str(CRITERION_LABELS.get(name, name))
 
@@ -105,6 +126,8 @@ def template_helpers() -> dict[str, object]:
     return {
         "criterion_label": criterion_label,
         "sector_label": sector_label,
+        "chart_label": chart_label,
+        "survey_point_label": SURVEY_POINT_LABELS.__getitem__,
         "logistics_label": _logistics_label,
         "placement_status_choices": lambda: [
             (s.value, str(label)) for s, label in PLACEMENT_STATUS_LABELS.items()

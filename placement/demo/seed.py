@@ -8,9 +8,10 @@ finds everything already there and adds nothing.
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,16 +39,20 @@ from placement.models import (
     NeedLanguage,
     NeedSkill,
     NeedStatus,
+    OutcomeReport,
     Placement,
     PlacementStatus,
     Programme,
     Qualification,
     QualificationKind,
+    RespondentRole,
     Role,
+    SurveyPoint,
     User,
     VerificationStatus,
     utcnow,
 )
+from placement.outcomes.questionnaires import questionnaire_for
 
 DEMO_PASSWORD = "homeward-demo-2026"  # noqa: S105 - printed on purpose for the demo logins
 DEMO_DOMAIN = "demo.homeward.test"
@@ -163,6 +168,19 @@ PROGRAMMES = [
 ]
 
 
+HISTORY_EXPERTS = range(8, 136)  # experts with a completed past assignment and its outcomes
+
+
+def _success(expert: ExpertProfile, need: Need, rng: random.Random) -> bool:
+    """Synthetic ground truth: experience, working in one's own region and sector, and shorter
+    assignments succeed more often (so the outcome model has something real to learn)."""
+    score = -1.2 + 0.06 * (expert.years_experience or 0)
+    score += 0.9 if expert.origin_region == need.region else 0.0
+    score += 0.8 if need.sector in (expert.sectors or []) else 0.0
+    score -= 0.05 * need.duration_weeks
+    return rng.random() < 1 / (1 + math.exp(-score))
+
+
 class DemoSeeder:
     """Creates the demo records; ``run`` returns how many new rows of each kind it made."""
 
@@ -201,6 +219,7 @@ class DemoSeeder:
         experts = self._experts()
         needs = self._needs(institutions, programmes)
         self._placements(needs, experts)
+        self._history(institutions, experts)
         db.session.flush()
         return self.created
 
@@ -544,6 +563,146 @@ class DemoSeeder:
             "placement.create", placement, actor=self.staff, after={"status": status.value}
         )
         self._count("placements")
+
+    def _history(self, institutions: list[Institution], experts: list[ExpertProfile]) -> None:
+        """Completed assignments of 2024-2025 with survey answers from both sides."""
+        by_country: dict[str, list[Institution]] = {}
+        for institution in institutions:
+            if institution.is_verified:
+                by_country.setdefault(institution.country, []).append(institution)
+        for index in HISTORY_EXPERTS:
+            expert = experts[index]
+            rng = random.Random(10_000 + index)
+            pool = by_country.get(expert.origin_country or "", [])
+            if not pool:
+                continue
+            institution = pool[index % len(pool)]
+            title = f"Past assignment {index:03d}: {expert.occupation_label}"
+            if db.session.scalar(select(Need.id).where(Need.title == title)):
+                continue
+            start = date(2024, 1, 8) + timedelta(days=rng.randint(0, 540))
+            weeks = rng.randint(3, 14)
+            region = expert.origin_region if rng.random() < 0.45 else institution.region
+            sector = (
+                (expert.sectors or ["health"])[0]
+                if rng.random() < 0.6
+                else rng.choice(["health", "education", "engineering", "governance"])
+            )
+            need = Need(
+                institution_id=institution.id,
+                title=title,
+                country=institution.country,
+                region=region,
+                sector=sector,
+                start=start,
+                end=start + timedelta(weeks=weeks + 4),
+                duration_weeks=weeks,
+                slots=1,
+                status=NeedStatus.FILLED,
+                occupation_label=expert.occupation_label,
+                occupation_uri=expert.occupation_uri,
+                host_provides=["housing"],
+                programme_id=next(
+                    (
+                        p.id
+                        for p in db.session.scalars(select(Programme))
+                        if institution.country in p.eligible_origin_countries
+                    ),
+                    None,
+                ),
+            )
+            need.skills = [
+                NeedSkill(label=s.label, esco_uri=s.esco_uri, required=True)
+                for s in expert.skills[:3]
+            ]
+            db.session.add(need)
+            db.session.flush()
+            need.opened_at = datetime.combine(
+                start - timedelta(days=rng.randint(30, 120)), datetime.min.time(), UTC
+            )
+            end = start + timedelta(weeks=weeks) - timedelta(days=1)
+            success = _success(expert, need, rng)
+            placement = Placement(
+                need_id=need.id,
+                expert_id=expert.id,
+                status=PlacementStatus.COMPLETED,
+                start=start,
+                end=end,
+                match_score=round(min(0.95, 0.45 + rng.random() * 0.4), 3),
+                approved_at=datetime.combine(
+                    start - timedelta(days=rng.randint(10, 40)), datetime.min.time(), UTC
+                ),
+                approved_by_id=self.staff.id,  # type: ignore[union-attr]
+                proposed_by_id=self.staff.id,  # type: ignore[union-attr]
+            )
+            db.session.add(placement)
+            db.session.flush()
+            self._outcomes(placement, expert, institution, success, end, rng)
+            self._count("past placements with outcomes")
+
+    def _outcomes(
+        self,
+        placement: Placement,
+        expert: ExpertProfile,
+        institution: Institution,
+        success: bool,
+        end: date,
+        rng: random.Random,
+    ) -> None:
+        host_user = institution.members[0].user
+        trained = rng.randint(4, 30) if success else rng.randint(0, 8)
+        answers = {
+            (SurveyPoint.BASELINE, RespondentRole.EXPERT): {
+                "objectives": "Train staff",
+                "expected_results": "Staff trained",
+                "preparation": 4,
+            },
+            (SurveyPoint.BASELINE, RespondentRole.HOST): {
+                "objectives": "Train staff",
+                "expected_results": "Staff trained",
+                "people_to_train": trained + 5,
+            },
+            (SurveyPoint.END, RespondentRole.HOST): {
+                "objectives_met": success,
+                "people_trained": trained,
+                "satisfaction": rng.randint(4, 5) if success else rng.randint(1, 3),
+                "would_host_again": success or rng.random() < 0.3,
+            },
+            (SurveyPoint.END, RespondentRole.EXPERT): {
+                "objectives_met": success or rng.random() < 0.2,
+                "activities": "Training sessions",
+                "people_trained": trained,
+                "satisfaction": rng.randint(3, 5),
+                "would_return": rng.random() < 0.8,
+            },
+        }
+        if end + timedelta(days=365) <= TODAY:
+            lasted = success if rng.random() < 0.85 else not success
+            answers[(SurveyPoint.FOLLOW_UP, RespondentRole.HOST)] = {
+                "procedures_adopted": lasted,
+                "people_still_applying": trained // 2,
+                "continued_links": rng.random() < 0.6,
+                "what_lasted": "New procedures",
+            }
+        for (point, role), answer in answers.items():
+            due = {SurveyPoint.BASELINE: placement.start, SurveyPoint.END: end}.get(
+                point, end + timedelta(days=365)
+            )
+            answered = rng.random() < 0.9 or point is SurveyPoint.END
+            stamp = datetime.combine(due, datetime.min.time(), UTC)
+            db.session.add(
+                OutcomeReport(
+                    placement_id=placement.id,
+                    point=point,
+                    respondent_role=role,
+                    respondent_id=host_user.id if role is RespondentRole.HOST else expert.user_id,
+                    questionnaire_version=questionnaire_for(point, role).version,
+                    answers=answer if answered else {},
+                    due_on=due,
+                    invited_at=stamp,
+                    submitted_at=stamp + timedelta(days=rng.randint(1, 20)) if answered else None,
+                )
+            )
 
 
 def seed_demo() -> dict[str, int]:

@@ -32,6 +32,7 @@ from placement.extensions import db
 from placement.forms import select_choices
 from placement.matches.services import needs_for_expert
 from placement.models import ConsentPurpose, DocumentKind, ExpertProfile
+from placement.outcomes.services import pending_surveys
 from placement.taxonomy import get_taxonomy
 
 bp = Blueprint("experts", __name__, url_prefix="/expert")
@@ -56,6 +57,7 @@ def dashboard() -> str:
         placements=services.placements_for(profile),
         completeness=services.completeness(profile),
         matches=needs_for_expert(profile, limit=5),
+        surveys=pending_surveys(signed_in_user()),
     )
 
 

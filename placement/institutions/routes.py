@@ -12,6 +12,7 @@ from placement.extensions import db
 from placement.institutions import services
 from placement.institutions.forms import AcceptInvitationForm, InviteForm
 from placement.models import MemberRole
+from placement.outcomes.services import pending_surveys
 
 bp = Blueprint("institutions", __name__, url_prefix="/host")
 
@@ -23,7 +24,11 @@ def dashboard() -> str:
     needs = {inst.id: services.needs_of(inst) for inst in institutions}
     placements = {inst.id: services.placements_of(inst) for inst in institutions}
     return render_template(
-        "institutions/dashboard.html", institutions=institutions, needs=needs, placements=placements
+        "institutions/dashboard.html",
+        surveys=pending_surveys(signed_in_user()),
+        institutions=institutions,
+        needs=needs,
+        placements=placements,
     )
 
 

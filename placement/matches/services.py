@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
-from matching.records import Expert as ExpertRecord
-from matching.records import Language, Window
-from matching.records import Need as NeedRecord
+from matching.records import Window
 from placement.extensions import db
+from placement.matches.records import expert_record, need_record
 from placement.models import (
     BOOKED_STATUSES,
     ConsentPurpose,
@@ -44,44 +43,6 @@ class RankedNeed:
 class RankedExpert:
     expert: ExpertProfile
     match: Match
-
-
-def expert_record(profile: ExpertProfile) -> ExpertRecord:
-    """The engine's view of a profile: ESCO URIs where the skill was recognised, else the text."""
-    return ExpertRecord(
-        id=str(profile.uuid),
-        origin_country=profile.origin_country or "",
-        residence_country=profile.residence_country or "",
-        languages=tuple(Language(x.code, x.level.value) for x in profile.languages),
-        occupation=profile.occupation_uri or profile.occupation_label,
-        skills=tuple(s.esco_uri or s.label for s in profile.skills),
-        summary=profile.summary,
-        years_experience=profile.years_experience,
-        availability=tuple(Window(w.start, w.end) for w in profile.availability),
-        sectors=tuple(profile.sectors or ()),
-        origin_region=profile.origin_region,
-        gender=profile.gender.value,
-    )
-
-
-def need_record(need: Need) -> NeedRecord:
-    return NeedRecord(
-        id=str(need.uuid),
-        institution=need.institution.name,
-        country=need.country,
-        title=need.title,
-        start=need.start,
-        end=need.end,
-        duration_weeks=need.duration_weeks,
-        slots=need.slots,
-        region=need.region,
-        description=need.description,
-        sector=need.sector,
-        occupation=need.occupation_uri or need.occupation_label,
-        required_skills=tuple(s.esco_uri or s.label for s in need.required_skills),
-        desired_skills=tuple(s.esco_uri or s.label for s in need.desired_skills),
-        languages=tuple(Language(x.code, x.level.value) for x in need.languages),
-    )
 
 
 def programme_rules(
@@ -126,6 +87,13 @@ def consenting_user_ids(user_ids: list[int], purpose: ConsentPurpose) -> set[int
     return {user_id for user_id, granted in latest.items() if granted}
 
 
+def outcome_aware_matcher() -> Matcher:
+    """The engine, with the criterion learned from outcomes once there are enough of them."""
+    from placement.outcomes.model import extra_scorers
+
+    return Matcher(extra_scorers=extra_scorers())
+
+
 def _open_needs(today: date) -> list[Need]:
     return list(
         db.session.scalars(
@@ -145,7 +113,7 @@ def needs_for_expert(profile: ExpertProfile, limit: int = 10) -> list[RankedNeed
         return []
     record = expert_record(profile)
     busy = booked_windows([profile.id])
-    matcher = Matcher().fit(
+    matcher = outcome_aware_matcher().fit(
         [record],
         [need_record(n) for n in needs],
         taxonomy=get_taxonomy(),
@@ -184,7 +152,7 @@ def experts_for_need(need: Need, limit: int = 10, *, for_host: bool = False) -> 
         return []
     busy = booked_windows([p.id for p in profiles])
     record = need_record(need)
-    matcher = Matcher().fit(
+    matcher = outcome_aware_matcher().fit(
         [expert_record(p) for p in profiles],
         [record],
         taxonomy=get_taxonomy(),

@@ -43,6 +43,7 @@ class OutcomeReport(PublicIdMixin, TimestampMixin, Base):
     questionnaire_version: Mapped[str] = mapped_column(String(40), nullable=False)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,14 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from matching.assignment import AssignmentError, AssignmentResult, assign
-from matching.engine import Matcher
 from placement import audit
 from placement.extensions import db
+from placement.matches.records import expert_record, need_record
 from placement.matches.services import (
     booked_windows,
     consenting_user_ids,
-    expert_record,
-    need_record,
+    outcome_aware_matcher,
     programme_rules,
 )
 from placement.models import (
@@ -101,7 +100,7 @@ def plan(programme: Programme) -> Plan:
     experts = _experts_for(programme)
     if not needs or not experts:
         return Plan([], None, None, sum(slots.values()))
-    matcher = Matcher().fit(
+    matcher = outcome_aware_matcher().fit(
         [expert_record(e) for e in experts],
         [need_record(n) for n in needs],
         taxonomy=get_taxonomy(),

@@ -21,13 +21,8 @@ from matching.eligibility import exclusion_reasons
 from placement import audit, mail
 from placement.extensions import db
 from placement.labels import PLACEMENT_STATUS_LABELS
-from placement.matches.services import (
-    booked_windows,
-    consenting_user_ids,
-    expert_record,
-    need_record,
-    programme_rules,
-)
+from placement.matches.records import expert_record, need_record
+from placement.matches.services import booked_windows, consenting_user_ids, programme_rules
 from placement.models import (
     BOOKED_STATUSES,
     BudgetLine,
@@ -268,6 +263,10 @@ def transition(
         after={"status": step.target.value},
         reason=reason,
     )
+    if name == "approve":
+        from placement.outcomes.services import start_baseline  # outcomes build on placements
+
+        start_baseline(placement, today)
     _tell(placement, step, reason)
 
 

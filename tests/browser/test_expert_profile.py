@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from placement.extensions import db
 from tests import factories
@@ -108,14 +109,14 @@ def test_phone_user_completes_a_profile_and_sees_explained_needs(
     page.wait_for_url(re.compile(r"/skills$"))
     page.get_by_label("prepare financial statements").check()
     page.get_by_role("button", name="Add the ticked skills").click()
-    assert page.get_by_text("1 skill added to your profile.").is_visible()
+    expect(page.get_by_text("1 skill added to your profile.")).to_be_visible()
 
     # Dashboard: ranked, explained needs
     page.get_by_role("link", name="Dashboard", exact=True).click()
-    assert page.get_by_text(open_need).is_visible()
+    expect(page.get_by_text(open_need)).to_be_visible()
     page.get_by_text("Why this score").first.click()
-    assert page.get_by_text(re.compile("Required skills matched")).first.is_visible()
-    assert page.get_by_text(re.compile("Your profile is (8|9|10)\\d?% complete")).is_visible()
+    expect(page.get_by_text(re.compile("Required skills matched")).first).to_be_visible()
+    expect(page.get_by_text(re.compile("Your profile is (8|9|10)\\d?% complete"))).to_be_visible()
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(f"\nexpert profile path on a phone-sized window: {elapsed:.1f} s of automated input")

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from placement.extensions import db
 from placement.models import ExpertSkill
@@ -60,14 +61,14 @@ def test_host_to_ranked_candidates(page: object, staff_and_expert: tuple[str, st
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_label(re.compile("I agree")).check()
     page.get_by_role("button", name="Register the institution").click()
-    assert page.get_by_text("Waiting for verification").first.is_visible()
+    expect(page.get_by_text("Waiting for verification").first).to_be_visible()
     _log_out(page)
 
     _log_in(page, staff_email, factories.PASSWORD)
     page.get_by_role("link", name="Institutions to verify").click()
     page.get_by_role("link", name=institution).click()
     page.get_by_role("button", name="Verify").click()
-    assert page.get_by_text("Decision recorded.").is_visible()
+    expect(page.get_by_text("Decision recorded.")).to_be_visible()
     _log_out(page)
 
     _log_in(page, host_email, PASSWORD)
@@ -82,9 +83,9 @@ def test_host_to_ranked_candidates(page: object, staff_and_expert: tuple[str, st
     page.get_by_label("Latest end").fill((start + timedelta(days=100)).isoformat())
     page.get_by_label("Length of the assignment, in weeks").fill("6")
     page.get_by_role("button", name="Save the draft").click()
-    assert page.get_by_text("Only your institution sees this draft").is_visible()
+    expect(page.get_by_text("Only your institution sees this draft")).to_be_visible()
     page.get_by_role("button", name="Send to programme staff").click()
-    assert page.get_by_text("Programme staff are reviewing it").is_visible()
+    expect(page.get_by_text("Programme staff are reviewing it")).to_be_visible()
     _log_out(page)
 
     _log_in(page, staff_email, factories.PASSWORD)
@@ -92,14 +93,14 @@ def test_host_to_ranked_candidates(page: object, staff_and_expert: tuple[str, st
     page.get_by_role("link", name="Water network engineer").first.click()
     page.get_by_role("button", name="Approve").click()
     page.get_by_role("button", name="Open to experts").click()
-    assert page.get_by_text("Experts can see it").is_visible()
+    expect(page.get_by_text("Experts can see it")).to_be_visible()
     _log_out(page)
 
     _log_in(page, host_email, PASSWORD)
     page.get_by_role("link", name="Water network engineer").click()
-    assert page.get_by_role("heading", name="Ranked candidates").is_visible()
-    assert page.get_by_text("Candidate 1").is_visible()
-    assert page.get_by_text("civil engineer").first.is_visible()
-    assert page.get_by_text(expert_name).count() == 0  # no identity before approval
+    expect(page.get_by_role("heading", name="Ranked candidates")).to_be_visible()
+    expect(page.get_by_text("Candidate 1")).to_be_visible()
+    expect(page.get_by_text("civil engineer").first).to_be_visible()
+    expect(page.get_by_text(expert_name)).to_have_count(0)  # no identity before approval
     page.get_by_role("button", name="I am interested").first.click()
-    assert page.get_by_text("Staff can see that you are interested").is_visible()
+    expect(page.get_by_text("Staff can see that you are interested")).to_be_visible()

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from placement.extensions import db
 from tests import factories
@@ -51,28 +52,28 @@ def test_propose_accept_confirm_approve(page: object, cast: dict[str, str]) -> N
     candidate = page.locator("article.candidate", has_text=cast["expert_name"])
     candidate.get_by_text("Propose this expert").click()
     candidate.get_by_role("button", name="Propose").click()
-    assert page.get_by_text("Proposal recorded").is_visible()
+    expect(page.get_by_text("Proposal recorded")).to_be_visible()
     page.get_by_role("button", name="Send the offer").click()
-    assert page.get_by_text(re.compile("answer by")).is_visible()
+    expect(page.get_by_text(re.compile("answer by"))).to_be_visible()
     placement_url = page.url
 
     _as(page, cast["expert"])
     page.goto("/notifications/")
     page.get_by_role("link", name=re.compile("You have an offer")).click()
     page.get_by_role("button", name="Accept").click()
-    assert page.get_by_text("waiting for the host's confirmation").is_visible()
+    expect(page.get_by_text("waiting for the host's confirmation")).to_be_visible()
 
     _as(page, cast["host"])
     page.goto(placement_url)
-    assert page.get_by_text(cast["expert_name"]).count() == 0
+    expect(page.get_by_text(cast["expert_name"])).to_have_count(0)
     page.get_by_role("button", name="Confirm this expert").click()
-    assert page.get_by_text("confirmed by the host").is_visible()
+    expect(page.get_by_text("confirmed by the host")).to_be_visible()
 
     _as(page, cast["staff"])
     page.goto(placement_url)
     page.get_by_role("button", name="Approve").click()
-    assert page.get_by_text("Done: the placement is now “Approved”.").is_visible()
+    expect(page.get_by_text("Done: the placement is now “Approved”.")).to_be_visible()
 
     _as(page, cast["host"])
     page.goto(placement_url)
-    assert page.get_by_text(cast["expert_name"]).first.is_visible()
+    expect(page.get_by_text(cast["expert_name"]).first).to_be_visible()

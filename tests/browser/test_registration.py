@@ -6,6 +6,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ def test_expert_registers_logs_in_and_sees_dashboard(page: object) -> None:
     page.get_by_role("button", name="Create my account").click()
 
     page.wait_for_url(re.compile(r"/expert/$"))
-    assert page.get_by_role("heading", name="Welcome, Amina Kamara").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Amina Kamara")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/login$"))
@@ -35,7 +36,7 @@ def test_expert_registers_logs_in_and_sees_dashboard(page: object) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/expert/$"))
-    assert page.get_by_role("heading", name="My offers and placements").is_visible()
+    expect(page.get_by_role("heading", name="My offers and placements")).to_be_visible()
 
 
 def test_registration_keeps_what_was_typed_when_a_field_is_wrong(page: object) -> None:
@@ -47,5 +48,5 @@ def test_registration_keeps_what_was_typed_when_a_field_is_wrong(page: object) -
     page.get_by_label(re.compile("I agree that Homeward keeps my profile")).check()
     page.get_by_role("button", name="Create my account").click()
 
-    assert page.get_by_text("Use at least 12 characters.").is_visible()
+    expect(page.get_by_text("Use at least 12 characters.")).to_be_visible()
     assert page.get_by_label("Full name").input_value() == "Kofi Mensah"

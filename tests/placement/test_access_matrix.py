@@ -18,7 +18,16 @@ from werkzeug.datastructures import FileStorage
 
 from placement.experts.documents import store_upload
 from placement.extensions import db
-from placement.models import DocumentKind, LogisticsItem, LogisticsKind, Role, User
+from placement.models import (
+    DocumentKind,
+    LogisticsItem,
+    LogisticsKind,
+    OutcomeReport,
+    RespondentRole,
+    Role,
+    SurveyPoint,
+    User,
+)
 from tests import factories
 from tests.samples import pdf_bytes
 
@@ -97,9 +106,20 @@ def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, s
     need = factories.NeedFactory(institution=host)
     placement = factories.PlacementFactory(need=need, expert=expert)
     placement.logistics.append(LogisticsItem(kind=LogisticsKind.VISA, title="Visa"))
+    survey = OutcomeReport(
+        placement_id=placement.id,
+        point=SurveyPoint.BASELINE,
+        respondent_role=RespondentRole.EXPERT,
+        respondent_id=expert.user_id,
+        questionnaire_version="baseline-expert-1",
+        due_on=placement.start,
+        answers={},
+    )
+    db.session.add(survey)
     db.session.commit()
     return {
         "placement_id": str(placement.uuid),
+        "report_id": str(survey.uuid),
         "item_id": str(placement.logistics[0].id),
         "transition_name": "accept",
         "token": "not-a-valid-token",

@@ -1,0 +1,1 @@
+"""Outcomes: surveys at three points, the evaluation dashboard and export, the outcome model."""
