@@ -19,29 +19,54 @@ from werkzeug.datastructures import FileStorage
 from placement.experts.documents import store_upload
 from placement.extensions import db
 from placement.models import (
+    AlertRecipient,
     DocumentKind,
     LogisticsItem,
     LogisticsKind,
     OutcomeReport,
     RespondentRole,
     Role,
+    SurgeAlert,
     SurveyPoint,
     User,
 )
 from tests import factories
 from tests.samples import pdf_bytes
 
-MATRIX_FILE = Path(__file__).resolve().parents[2] / "placement" / "access.toml"
-PRINCIPALS = ("anonymous", "expert", "other_expert", "host", "other_host", "staff", "admin")
+PACKAGE = Path(__file__).resolve().parents[2] / "placement"
+# The core rules, plus one file per feature in access.d/ (so features never edit one file).
+MATRIX_FILES = [PACKAGE / "access.toml", *sorted((PACKAGE / "access.d").glob("*.toml"))]
+PRINCIPALS = (
+    "anonymous",
+    "expert",
+    "other_expert",
+    "host",
+    "other_host",
+    "staff",
+    "admin",
+    "partner",
+)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 LAST = ("delete", "consent")
 
 
+def _endpoints() -> tuple[dict[str, list[str]], dict[str, dict[str, object]]]:
+    groups: dict[str, list[str]] = {}
+    endpoints: dict[str, dict[str, object]] = {}
+    for path in MATRIX_FILES:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        groups.update(data.get("groups", {}))
+        for endpoint, methods in data.get("endpoints", {}).items():
+            assert endpoint not in endpoints, f"{endpoint} is listed twice ({path.name})"
+            endpoints[endpoint] = methods
+    return groups, endpoints
+
+
 def load_matrix() -> dict[str, dict[str, frozenset[str]]]:
-    data = tomllib.loads(MATRIX_FILE.read_text(encoding="utf-8"))
-    groups = {name: frozenset(members) for name, members in data["groups"].items()}
+    raw_groups, endpoints = _endpoints()
+    groups = {name: frozenset(members) for name, members in raw_groups.items()}
     matrix: dict[str, dict[str, frozenset[str]]] = {}
-    for endpoint, methods in data["endpoints"].items():
+    for endpoint, methods in endpoints.items():
         matrix[endpoint] = {}
         for method, who in methods.items():
             names = [who] if isinstance(who, str) else who
@@ -54,11 +79,15 @@ def load_matrix() -> dict[str, dict[str, frozenset[str]]]:
     return matrix
 
 
+# The token-authenticated JSON API has its own walk (tests/placement/test_api_access.py).
+DELEGATED_PREFIXES = ("api.",)
+
+
 def _routes(app: Flask) -> list[tuple[str, str, str]]:
-    """(endpoint, method, rule) for every route the app serves, static files aside."""
+    """(endpoint, method, rule) for every page the app serves, static files and API aside."""
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.startswith(DELEGATED_PREFIXES):
             continue
         for method in sorted((rule.methods or set()) - IGNORED_METHODS):
             routes.append((rule.endpoint, method, rule.rule))
@@ -89,6 +118,7 @@ def principals(db_session: object) -> dict[str, User | None]:
         "other_host": other_host,
         "staff": factories.StaffFactory(),
         "admin": factories.AdminFactory(),
+        "partner": factories.PartnerRepresentativeFactory().user,
     }
 
 
@@ -116,10 +146,21 @@ def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, s
         answers={},
     )
     db.session.add(survey)
+    crisis = factories.CrisisFactory(country=host.country)
+    alert = SurgeAlert(
+        need_id=need.id,
+        crisis_id=crisis.id,
+        recipients=[AlertRecipient(expert_id=expert.id, rank=1, score=0.5)],
+    )
+    db.session.add(alert)
     db.session.commit()
     return {
         "placement_id": str(placement.uuid),
         "report_id": str(survey.uuid),
+        "crisis_id": str(crisis.uuid),
+        "alert_id": str(alert.uuid),
+        "recipient_id": str(alert.recipients[0].uuid),
+        "organisation_id": str(factories.PartnerOrganisationFactory().uuid),
         "item_id": str(placement.logistics[0].id),
         "transition_name": "accept",
         "token": "not-a-valid-token",
