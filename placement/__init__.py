@@ -45,6 +45,9 @@ def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
     _init_login(app, login_manager)
 
     _register_blueprints(app)
+    from placement.api import init_api
+
+    init_api(app)
     install_error_handlers(app)
     install_security_headers(app)
     _install_template_globals(app)
@@ -85,6 +88,8 @@ def _init_login(app: Flask, login_manager: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from placement.admin.routes import bp as admin_bp
     from placement.auth.routes import bp as auth_bp
+    from placement.crisis.routes import bp as crisis_bp
+    from placement.partners.routes import bp as partners_bp
     from placement.diaspora.routes import bp as diaspora_bp
     from placement.documents.routes import bp as documents_bp
     from placement.experts.routes import bp as experts_bp
@@ -109,6 +114,8 @@ def _register_blueprints(app: Flask) -> None:
         placements_bp,
         notifications_bp,
         outcomes_bp,
+        crisis_bp,
+        partners_bp,
         diaspora_bp,
         staff_bp,
         programmes_bp,
@@ -134,6 +141,7 @@ def _install_template_globals(app: Flask) -> None:
         k: v for k, v in args.items() if k != "page"
     }
     app.jinja_env.filters["country_name"] = geo.country_name
+    app.jinja_env.filters["language_name_filter"] = geo.language_name
     # Dates and times in the reader's language and time zone.
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["number"] = format_decimal

@@ -177,3 +177,7 @@ def register_commands(app: Flask) -> None:
         scheduler_command,
     ):
         app.cli.add_command(command)
+    from placement.ops_cli import OPS_COMMANDS
+
+    for command in OPS_COMMANDS:
+        app.cli.add_command(command)

@@ -11,6 +11,7 @@ ROLE_LABELS = {
     Role.INSTITUTION: _l("Host institution members"),
     Role.STAFF: _l("Programme staff"),
     Role.ADMIN: _l("Administrators"),
+    Role.PARTNER: _l("Diaspora organisation representatives"),
 }
 
 VERIFICATION_LABELS = {

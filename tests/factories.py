@@ -17,6 +17,7 @@ from placement.models import (
     ConsentPurpose,
     ConsentRecord,
     CountryQuota,
+    Crisis,
     ExpertLanguage,
     ExpertProfile,
     ExpertSkill,
@@ -28,6 +29,9 @@ from placement.models import (
     NeedLanguage,
     NeedSkill,
     NeedStatus,
+    PartnerKind,
+    PartnerOrganisation,
+    PartnerRepresentative,
     Placement,
     PlacementStatus,
     Programme,
@@ -199,3 +203,35 @@ class PlacementFactory(_Base):
     status = PlacementStatus.PROPOSED
     start = factory.SelfAttribute("need.start")
     end = factory.LazyAttribute(lambda o: o.need.start + timedelta(weeks=o.need.duration_weeks))
+
+
+class CrisisFactory(_Base):
+    class Meta:
+        model = Crisis
+
+    name = factory.Sequence(lambda n: f"Floods {n}")
+    country = "SL"
+    affected_regions = factory.LazyFunction(lambda: ["Western Area"])
+    sectors = factory.LazyFunction(lambda: ["health"])
+    start = factory.LazyFunction(date.today)
+
+
+class PartnerOrganisationFactory(_Base):
+    class Meta:
+        model = PartnerOrganisation
+
+    name = factory.Sequence(lambda n: f"Sierra Leonean Doctors Abroad {n}")
+    kind = PartnerKind.PROFESSIONAL_NETWORK
+    country = "NL"
+    origin_country = "SL"
+    status = VerificationStatus.VERIFIED
+
+
+class PartnerRepresentativeFactory(_Base):
+    class Meta:
+        model = PartnerRepresentative
+
+    organisation = factory.SubFactory(PartnerOrganisationFactory)
+    user = factory.SubFactory(
+        UserFactory, role=Role.PARTNER, email=factory.Sequence(lambda n: f"partner{n}@example.org")
+    )

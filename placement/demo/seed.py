@@ -22,11 +22,16 @@ from placement import audit
 from placement.auth.passwords import hash_password
 from placement.extensions import db
 from placement.models import (
+    AlertAnswer,
+    AlertRecipient,
+    AlertStatus,
     AvailabilityWindow,
     CEFRLevel,
     ConsentPurpose,
     ConsentRecord,
     CountryQuota,
+    Crisis,
+    CrisisStatus,
     ExpertLanguage,
     ExpertProfile,
     ExpertSkill,
@@ -40,6 +45,10 @@ from placement.models import (
     NeedSkill,
     NeedStatus,
     OutcomeReport,
+    PartnerKind,
+    PartnerMembership,
+    PartnerOrganisation,
+    PartnerRepresentative,
     Placement,
     PlacementStatus,
     Programme,
@@ -47,9 +56,13 @@ from placement.models import (
     QualificationKind,
     RespondentRole,
     Role,
+    SupportOffer,
+    SupportOfferLink,
+    SurgeAlert,
     SurveyPoint,
     User,
     VerificationStatus,
+    WorkMode,
     utcnow,
 )
 from placement.outcomes.questionnaires import questionnaire_for
@@ -72,6 +85,7 @@ DEMO_LOGINS = (
     DemoLogin("staff", f"staff@{DEMO_DOMAIN}"),
     DemoLogin("institution", f"host@{DEMO_DOMAIN}"),
     DemoLogin("expert", f"expert@{DEMO_DOMAIN}"),
+    DemoLogin("partner", f"partner@{DEMO_DOMAIN}"),
 )
 
 ORIGINS: dict[str, dict[str, Any]] = {
@@ -220,6 +234,7 @@ class DemoSeeder:
         needs = self._needs(institutions, programmes)
         self._placements(needs, experts)
         self._history(institutions, experts)
+        self._crisis_history(institutions, experts)
         db.session.flush()
         return self.created
 
@@ -563,6 +578,112 @@ class DemoSeeder:
             "placement.create", placement, actor=self.staff, after={"status": status.value}
         )
         self._count("placements")
+
+    def _crisis_history(
+        self, institutions: list[Institution], experts: list[ExpertProfile]
+    ) -> None:
+        """One past crisis with its urgent need, surge alert and answers, and a partner
+        organisation with members and an offer of support."""
+        name = "Floods in Freetown, August 2026"
+        if db.session.scalar(select(Crisis.id).where(Crisis.name == name)):
+            return
+        crisis = Crisis(
+            name=name,
+            country="SL",
+            affected_regions=["Western Area"],
+            sectors=["health"],
+            start=date(2026, 8, 14),
+            end=date(2026, 10, 1),
+            status=CrisisStatus.CLOSED,
+            declared_by_id=self.staff.id,  # type: ignore[union-attr]
+            description="Flash floods and landslides displaced thousands of families.",
+        )
+        db.session.add(crisis)
+        db.session.flush()
+        host = next(i for i in institutions if i.country == "SL" and i.is_verified)
+        need = Need(
+            institution_id=host.id,
+            title="Remote trauma counselling after the floods",
+            country="SL",
+            region="Western Area",
+            start=date(2026, 8, 20),
+            end=date(2026, 10, 30),
+            duration_weeks=4,
+            slots=3,
+            remote=True,
+            urgent=True,
+            crisis_id=crisis.id,
+            status=NeedStatus.FILLED,
+            sector="health",
+            host_provides=[],
+            created_by_id=self.staff.id,
+        )  # type: ignore[union-attr]
+        need.skills = [NeedSkill(label="provide counselling", required=True)]
+        db.session.add(need)
+        db.session.flush()
+        alert = SurgeAlert(
+            need_id=need.id,
+            crisis_id=crisis.id,
+            public=True,
+            status=AlertStatus.STOOD_DOWN,
+            message="Counsellors needed now.",
+            created_by_id=self.staff.id,  # type: ignore[union-attr]
+            stood_down_at=datetime(2026, 9, 30, tzinfo=UTC),
+        )
+        rng = random.Random(777)
+        sierra_leoneans = [e for e in experts if e.origin_country == "SL"][:12]
+        for rank, expert in enumerate(sierra_leoneans, start=1):
+            answered = rng.random() < 0.75
+            helps = answered and rng.random() < 0.6
+            alert.recipients.append(
+                AlertRecipient(
+                    expert_id=expert.id,
+                    rank=rank,
+                    score=round(0.9 - rank * 0.03, 3),
+                    answer=(AlertAnswer.CAN_HELP if helps else AlertAnswer.NOT_THIS_TIME)
+                    if answered
+                    else None,
+                    mode=WorkMode.REMOTE if helps else None,
+                    available_from=date(2026, 8, 22) if helps else None,
+                    available_weeks=rng.randint(2, 6) if helps else None,
+                    answered_at=datetime(2026, 8, 21, tzinfo=UTC) if answered else None,
+                )
+            )
+        db.session.add(alert)
+        organisation = PartnerOrganisation(
+            name="Sierra Leone Health Professionals Abroad",
+            kind=PartnerKind.PROFESSIONAL_NETWORK,
+            country="GB",
+            origin_country="SL",
+            status=VerificationStatus.VERIFIED,
+            description="Doctors, nurses and psychologists of Sierra Leonean origin in Europe.",
+            verified_by_id=self.staff.id,
+        )  # type: ignore[union-attr]
+        partner = self._user(f"partner@{DEMO_DOMAIN}", Role.PARTNER, "Pat Partner")
+        organisation.representatives = [PartnerRepresentative(user_id=partner.id)]
+        db.session.add(organisation)
+        db.session.flush()
+        for expert in sierra_leoneans[:6]:
+            db.session.add(
+                PartnerMembership(
+                    organisation_id=organisation.id, expert_id=expert.id, shown_on_profile=True
+                )
+            )
+        offer = SupportOffer(
+            organisation_id=organisation.id,
+            crisis_id=crisis.id,
+            title="12 volunteer psychologists, remote",
+            mode=WorkMode.REMOTE,
+            languages=["en"],
+            capacity=12,
+            available_from=date(2026, 8, 18),
+        )
+        db.session.add(offer)
+        db.session.flush()
+        db.session.add(
+            SupportOfferLink(offer_id=offer.id, need_id=need.id, linked_by_id=self.staff.id)
+        )  # type: ignore[union-attr]
+        self._count("crises")
 
     def _history(self, institutions: list[Institution], experts: list[ExpertProfile]) -> None:
         """Completed assignments of 2024-2025 with survey answers from both sides."""

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 
 from placement.auth.decorators import expert_required, signed_in_user
 from placement.auth.passwords import verify_password
+from placement.crisis.services import alerts_for_expert
 from placement.experts import data_rights, documents, forms, services
 from placement.experts.timeline import timeline
 from placement.extensions import db
@@ -33,6 +34,7 @@ from placement.forms import select_choices
 from placement.matches.services import needs_for_expert
 from placement.models import ConsentPurpose, DocumentKind, ExpertProfile
 from placement.outcomes.services import pending_surveys
+from placement.partners.services import shown_memberships
 from placement.taxonomy import get_taxonomy
 
 bp = Blueprint("experts", __name__, url_prefix="/expert")
@@ -58,6 +60,7 @@ def dashboard() -> str:
         completeness=services.completeness(profile),
         matches=needs_for_expert(profile, limit=5),
         surveys=pending_surveys(signed_in_user()),
+        alerts=alerts_for_expert(signed_in_user()),
     )
 
 
@@ -71,6 +74,7 @@ def profile() -> str:
         completeness=services.completeness(_profile()),
         taxonomy=get_taxonomy(),
         lang=_lang(),
+        memberships=shown_memberships(_profile()),
     )
 
 

@@ -16,6 +16,7 @@ DASHBOARDS = {
     Role.INSTITUTION: "institutions.dashboard",
     Role.STAFF: "staff.dashboard",
     Role.ADMIN: "admin.dashboard",
+    Role.PARTNER: "partners.dashboard",
 }
 
 

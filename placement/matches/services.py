@@ -94,10 +94,13 @@ def outcome_aware_matcher() -> Matcher:
     return Matcher(extra_scorers=extra_scorers())
 
 
-def _open_needs(today: date) -> list[Need]:
+def _open_needs(today: date, country: str) -> list[Need]:
+    """Open needs in one country (rule 1 ties an expert to the country of origin)."""
     return list(
         db.session.scalars(
-            select(Need).where(Need.status == NeedStatus.OPEN, Need.end >= today).order_by(Need.id)
+            select(Need)
+            .where(Need.status == NeedStatus.OPEN, Need.end >= today, Need.country == country)
+            .order_by(Need.id)
         )
     )
 
@@ -108,8 +111,10 @@ def needs_for_expert(profile: ExpertProfile, limit: int = 10) -> list[RankedNeed
         [profile.user_id], ConsentPurpose.PROCESSING
     ):
         return []
-    needs = [n for n in _open_needs(date.today()) if n.country == profile.origin_country]
-    if not needs or not profile.origin_country or not profile.residence_country:
+    if not profile.origin_country or not profile.residence_country:
+        return []
+    needs = _open_needs(date.today(), profile.origin_country)
+    if not needs:
         return []
     record = expert_record(profile)
     busy = booked_windows([profile.id])

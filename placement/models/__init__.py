@@ -1,6 +1,23 @@
 """The domain model. Import models from here."""
 
 from placement.models.base import Base, utcnow
+from placement.models.crisis import (
+    AlertAnswer,
+    AlertRecipient,
+    AlertStatus,
+    Crisis,
+    CrisisStatus,
+    PartnerInvitation,
+    PartnerKind,
+    PartnerMembership,
+    PartnerOrganisation,
+    PartnerRepresentative,
+    RemoteSession,
+    SupportOffer,
+    SupportOfferLink,
+    SurgeAlert,
+    WorkMode,
+)
 from placement.models.experts import (
     AvailabilityWindow,
     CEFRLevel,
@@ -50,10 +67,15 @@ from placement.models.records import (
     Notification,
     OutboxEmail,
 )
+from placement.models.tokens import AccessToken
 from placement.models.users import Role, User
 
 __all__ = [
     "BOOKED_STATUSES",
+    "AccessToken",
+    "AlertAnswer",
+    "AlertRecipient",
+    "AlertStatus",
     "AuditEvent",
     "AuditTrailIsImmutable",
     "AvailabilityWindow",
@@ -63,6 +85,8 @@ __all__ = [
     "ConsentPurpose",
     "ConsentRecord",
     "CountryQuota",
+    "Crisis",
+    "CrisisStatus",
     "Document",
     "DocumentKind",
     "EmailStatus",
@@ -88,15 +112,25 @@ __all__ = [
     "OutcomeReport",
     "PairRule",
     "PairRuleKind",
+    "PartnerInvitation",
+    "PartnerKind",
+    "PartnerMembership",
+    "PartnerOrganisation",
+    "PartnerRepresentative",
     "Placement",
     "PlacementStatus",
     "Programme",
     "Qualification",
     "QualificationKind",
+    "RemoteSession",
     "RespondentRole",
     "Role",
+    "SupportOffer",
+    "SupportOfferLink",
+    "SurgeAlert",
     "SurveyPoint",
     "User",
     "VerificationStatus",
+    "WorkMode",
     "utcnow",
 ]

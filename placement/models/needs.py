@@ -62,6 +62,7 @@ class Need(PublicIdMixin, TimestampMixin, Base):
     slots: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     remote: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    crisis_id: Mapped[int | None] = mapped_column(ForeignKey("crises.id"), index=True)
     host_provides: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
     objectives: Mapped[str | None] = mapped_column(Text)
     trainees: Mapped[str | None] = mapped_column(Text)

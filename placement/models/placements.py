@@ -80,6 +80,11 @@ class Placement(PublicIdMixin, TimestampMixin, Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Tripartite projects: a diaspora organisation and a local NGO beside the host.
+    partner_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_organisations.id")
+    )
+    local_ngo_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
 
     need: Mapped[Need] = relationship()
     expert: Mapped[ExpertProfile] = relationship()

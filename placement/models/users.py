@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     INSTITUTION = "institution"
     STAFF = "staff"
     ADMIN = "admin"
+    PARTNER = "partner"  # acts for a diaspora organisation
 
 
 class User(PublicIdMixin, TimestampMixin, Base):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from placement.forms import select_choices, strip_whitespace
@@ -75,3 +83,25 @@ class PairRuleForm(FlaskForm):
     kind = SelectField(
         choices=select_choices([("lock", "lock"), ("ban", "ban"), ("clear", "clear")])
     )
+
+
+class SessionForm(FlaskForm):
+    starts_at = DateTimeLocalField(
+        _l("Date and time"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Enter a date and time."))],
+    )
+    zone = SelectField(_l("In the time zone of"), validators=[DataRequired()])
+    minutes = IntegerField(
+        _l("Length in minutes"),
+        default=60,
+        validators=[DataRequired(), NumberRange(min=15, max=480)],
+    )
+    topic = StringField(
+        _l("Topic"), filters=[strip_whitespace], validators=[DataRequired(), Length(max=255)]
+    )
+
+
+class PartiesForm(FlaskForm):
+    partner = SelectField(_l("Diaspora organisation"), validators=[Optional()])
+    local_ngo = SelectField(_l("Local NGO"), validators=[Optional()])

@@ -15,12 +15,14 @@ from placement.labels import PLACEMENT_STATUS_LABELS
 from placement.matches.services import experts_for_need
 from placement.models import BOOKED_STATUSES, LogisticsKind, PairRuleKind, PlacementStatus, User
 from placement.needs import services as needs
-from placement.placements import assignment, services, workflow
+from placement.placements import assignment, services, sessions, workflow
 from placement.placements.forms import (
     BudgetLineForm,
     LogisticsForm,
     PairRuleForm,
+    PartiesForm,
     ProposeForm,
+    SessionForm,
     StepForm,
 )
 from placement.programmes.services import all_programmes, programme_by_uuid
@@ -60,6 +62,9 @@ def view(placement_id: str) -> str:
         budget_form=BudgetLineForm(),
         show_identity=role in ("staff", "expert") or placement.status in IDENTITY_VISIBLE,
         travel_kinds=services.TRAVEL_KINDS,
+        session_form=_session_form(placement),
+        sessions=sessions.sessions_of(placement),
+        parties_form=_parties_form(placement),
         planned=workflow.planned_cost(placement),
         history=audit_trail(str(placement.uuid)) if role == "staff" else [],
     )
@@ -107,6 +112,77 @@ def _refused(placement_id: str, message: str, status: int) -> tuple[str, int]:
     """Show the placement again with the refusal, and a 4xx status."""
     flash(message, "error")
     return view(placement_id), status
+
+
+def _session_form(placement: object) -> SessionForm:
+    form = SessionForm()
+    zones = {sessions.expert_zone(placement), sessions.host_zone(placement)}
+    form.zone.choices = select_choices((z, z.replace("_", " ")) for z in sorted(zones))
+    return form
+
+
+def _parties_form(placement: object) -> PartiesForm:
+    form = PartiesForm(
+        data={
+            "partner": str(placement.partner_organisation_id or ""),
+            "local_ngo": str(placement.local_ngo_id or ""),
+        }
+        if request.method == "GET"
+        else None
+    )
+    form.partner.choices = select_choices(
+        [("", _("None")), *((str(o.id), o.name) for o in services.verified_partners())]
+    )
+    form.local_ngo.choices = select_choices(
+        [("", _("None")), *((str(i.id), i.name) for i in services.local_ngos(placement))]
+    )
+    return form
+
+
+@bp.route("/placements/<placement_id>/sessions", methods=["POST"])
+def add_session(placement_id: str) -> Response:
+    placement, role = _placement(placement_id)
+    if role not in ("staff", "host"):
+        abort(403)
+    form = _session_form(placement)
+    if form.validate_on_submit():
+        try:
+            sessions.add_session(
+                placement,
+                form.starts_at.data,
+                form.zone.data,
+                form.minutes.data,
+                form.topic.data,
+                actor=signed_in_user(),
+            )
+        except sessions.SessionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Session scheduled."), "success")
+    else:
+        flash(_("Check the session: %(errors)s", errors=_form_errors(form)), "error")
+    return redirect(url_for("placements.view", placement_id=placement_id) + "#sessions")
+
+
+@bp.route("/placements/<placement_id>/parties", methods=["POST"])
+@staff_required
+def set_parties(placement_id: str) -> Response:
+    placement, _role = _placement(placement_id)
+    form = _parties_form(placement)
+    if form.validate_on_submit():
+        services.set_parties(
+            placement,
+            int(form.partner.data) if form.partner.data else None,
+            int(form.local_ngo.data) if form.local_ngo.data else None,
+            actor=signed_in_user(),
+        )
+        db.session.commit()
+        flash(_("Partners of the placement saved."), "success")
+    else:
+        flash(_("Choose from the lists."), "error")
+    return redirect(url_for("placements.view", placement_id=placement_id))
 
 
 @bp.route("/placements/<placement_id>/logistics", methods=["POST"])

@@ -14,13 +14,17 @@ from placement.ids import parse_uuid
 from placement.models import (
     BudgetLine,
     ExpertProfile,
+    Institution,
+    InstitutionType,
     LogisticsItem,
     LogisticsKind,
+    PartnerOrganisation,
     Placement,
     PlacementStatus,
     Programme,
     Role,
     User,
+    VerificationStatus,
     utcnow,
 )
 from placement.placements.workflow import QuotaUse, quota_use, role_in
@@ -155,3 +159,48 @@ class CountryBudget:
 def programme_budget(programme: Programme) -> list[CountryBudget]:
     """Per country of origin: placements and money committed against the quota."""
     return [CountryBudget(q.country, quota_use(programme.id, q.country)) for q in programme.quotas]
+
+
+def verified_partners() -> list[PartnerOrganisation]:
+    return list(
+        db.session.scalars(
+            select(PartnerOrganisation)
+            .where(PartnerOrganisation.status == VerificationStatus.VERIFIED)
+            .order_by(PartnerOrganisation.name)
+        )
+    )
+
+
+def local_ngos(placement: Placement) -> list[Institution]:
+    """Verified NGOs of the placement's country, other than the host itself."""
+    return list(
+        db.session.scalars(
+            select(Institution)
+            .where(
+                Institution.country == placement.need.country,
+                Institution.kind == InstitutionType.NGO,
+                Institution.status == VerificationStatus.VERIFIED,
+                Institution.id != placement.need.institution_id,
+            )
+            .order_by(Institution.name)
+        )
+    )
+
+
+def set_parties(
+    placement: Placement, partner_id: int | None, ngo_id: int | None, *, actor: User
+) -> None:
+    """Record a diaspora organisation and a local NGO beside the host (tripartite projects)."""
+    if partner_id is not None and partner_id not in {o.id for o in verified_partners()}:
+        partner_id = None
+    if ngo_id is not None and ngo_id not in {i.id for i in local_ngos(placement)}:
+        ngo_id = None
+    before = {"partner": placement.partner_organisation_id, "ngo": placement.local_ngo_id}
+    placement.partner_organisation_id, placement.local_ngo_id = partner_id, ngo_id
+    audit.record(
+        "placement.parties",
+        placement,
+        actor=actor,
+        before=before,
+        after={"partner": partner_id, "ngo": ngo_id},
+    )

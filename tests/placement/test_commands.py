@@ -121,6 +121,7 @@ class TestDemoData:
             "staff": "Programme staff dashboard",
             "institution": "Host institution dashboard",
             "expert": "My offers and",
+            "partner": "Sierra Leone Health Professionals Abroad",
         }
         for login in DEMO_LOGINS:
             client = app.test_client()

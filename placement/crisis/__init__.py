@@ -1,0 +1,1 @@
+"""Crisis response: crises, urgent needs, surge alerts, and remote sessions."""

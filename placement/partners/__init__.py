@@ -1,0 +1,1 @@
+"""Diaspora organisations as partners: verification, members, offers of support."""
