@@ -89,7 +89,6 @@ def _register_blueprints(app: Flask) -> None:
     from placement.admin.routes import bp as admin_bp
     from placement.auth.routes import bp as auth_bp
     from placement.crisis.routes import bp as crisis_bp
-    from placement.partners.routes import bp as partners_bp
     from placement.diaspora.routes import bp as diaspora_bp
     from placement.documents.routes import bp as documents_bp
     from placement.experts.routes import bp as experts_bp
@@ -98,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from placement.needs.routes import bp as needs_bp
     from placement.notifications_ui.routes import bp as notifications_bp
     from placement.outcomes.routes import bp as outcomes_bp
+    from placement.partners.routes import bp as partners_bp
     from placement.placements.routes import bp as placements_bp
     from placement.programmes.routes import bp as programmes_bp
     from placement.staff.routes import bp as staff_bp

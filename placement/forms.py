@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import flash
 from wtforms.fields.choices import SelectChoice
 
 
@@ -20,3 +21,13 @@ def select_choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
 def list_errors(field: object) -> list[str]:
     """The errors of a FieldList itself, without those of its rows (which show by each row)."""
     return [str(e) for e in getattr(field, "errors", []) if not isinstance(e, list | dict)]
+
+
+def add_error(form: object, field_name: str | None, message: object) -> None:
+    """Show a service's refusal next to the field it concerns, or at the top of the page when
+    it concerns no field of this form; what the user typed stays in the form."""
+    field = getattr(form, field_name, None) if field_name else None
+    if field is None or not hasattr(field, "errors"):
+        flash(str(message), "error")
+    else:
+        field.errors = [*field.errors, str(message)]

@@ -29,7 +29,7 @@ from placement.auth.forms import (
 )
 from placement.auth.redirects import safe_next
 from placement.extensions import db, limiter
-from placement.forms import select_choices
+from placement.forms import add_error, select_choices
 from placement.models import InstitutionType
 
 bp = Blueprint("auth", __name__)
@@ -49,14 +49,6 @@ def _reset_limit() -> str:
 
 def _post_only(limit: object) -> object:
     return limiter.limit(limit, methods=["POST"])
-
-
-def _show_account_error(form: object, error: services.AccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -113,7 +105,7 @@ def register_expert() -> str | Response:
             )
         except services.AccountError as error:
             db.session.rollback()
-            _show_account_error(form, error)
+            add_error(form, error.field, error.message)
         else:
             services.start_session(user)
             db.session.commit()
@@ -142,7 +134,7 @@ def register_institution() -> str | Response:
             )
         except services.AccountError as error:
             db.session.rollback()
-            _show_account_error(form, error)
+            add_error(form, error.field, error.message)
         else:
             services.start_session(user)
             db.session.commit()
@@ -184,7 +176,7 @@ def reset_password(token: str) -> str | Response:
             services.reset_password(user, form.password.data)
         except services.AccountError as error:
             db.session.rollback()
-            _show_account_error(form, error)
+            add_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(_("Your password has been changed. You can log in now."), "success")
@@ -201,7 +193,7 @@ def change_password() -> str | Response:
             services.change_password(user, form.current_password.data, form.new_password.data)
         except services.AccountError as error:
             db.session.rollback()
-            _show_account_error(form, error)
+            add_error(form, error.field, error.message)
         else:
             # Other devices are now logged out; this one starts a fresh session.
             services.start_session(user)

@@ -18,6 +18,7 @@ from placement.auth.decorators import (
 from placement.crisis import services
 from placement.crisis.forms import AlertForm, AnswerForm, CrisisForm, UrgentNeedForm
 from placement.extensions import db
+from placement.forms import add_error
 from placement.institutions.services import institutions_of
 from placement.models import AlertStatus, Institution, VerificationStatus, WorkMode
 from placement.needs.forms import ReasonForm
@@ -103,7 +104,7 @@ def _post_urgent(
 ) -> object | None:
     institution = next((i for i in institutions if str(i.uuid) == form.institution.data), None)
     if institution is None:
-        form.institution.errors = [*form.institution.errors, _("Choose an institution.")]
+        add_error(form, "institution", _("Choose an institution."))
         return None
     data = services.UrgentNeedInput(
         title=form.title.data,
@@ -121,11 +122,7 @@ def _post_urgent(
         )
     except services.CrisisError as error:
         db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-        else:
-            flash(error.message, "error")
+        add_error(form, error.field, error.message)
         return None
     db.session.commit()
     return need

@@ -30,7 +30,7 @@ from placement.crisis.services import alerts_for_expert
 from placement.experts import data_rights, documents, forms, services
 from placement.experts.timeline import timeline
 from placement.extensions import db
-from placement.forms import select_choices
+from placement.forms import add_error, select_choices
 from placement.matches.services import needs_for_expert
 from placement.models import ConsentPurpose, DocumentKind, ExpertProfile
 from placement.outcomes.services import pending_surveys
@@ -196,7 +196,7 @@ def availability() -> str | Response:
             services.save_window(profile, form.start.data, form.end.data, form.note.data)
         except services.ProfileError as error:
             db.session.rollback()
-            form.start.errors = [*form.start.errors, str(error)]
+            add_error(form, "start", error)
         else:
             db.session.commit()
             flash(_("Availability window added."), "success")
@@ -222,7 +222,7 @@ def edit_window(window_id: str) -> str | Response:
             services.save_window(profile, form.start.data, form.end.data, form.note.data, window)
         except services.ProfileError as error:
             db.session.rollback()
-            form.start.errors = [*form.start.errors, str(error)]
+            add_error(form, "start", error)
         else:
             db.session.commit()
             flash(_("Availability window changed."), "success")
@@ -253,7 +253,7 @@ def documents_page() -> str | Response:
             document = documents.store_upload(profile, form.file.data, DocumentKind(form.kind.data))
         except documents.DocumentError as error:
             db.session.rollback()
-            form.file.errors = [*form.file.errors, str(error)]
+            add_error(form, "file", error)
         else:
             db.session.commit()
             flash(_("Document uploaded."), "success")
@@ -375,7 +375,7 @@ def delete_account() -> str | Response:
     form = forms.DeleteAccountForm()
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.password.data):
-            form.password.errors = [*form.password.errors, _("Your password is not correct.")]
+            add_error(form, "password", _("Your password is not correct."))
         else:
             files = data_rights.erase_account(user)
             db.session.commit()

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from placement.auth import services as accounts
 from placement.auth.decorators import institution_required, public, signed_in_user
 from placement.extensions import db
+from placement.forms import add_error
 from placement.institutions import services
 from placement.institutions.forms import AcceptInvitationForm, InviteForm
 from placement.models import MemberRole
@@ -52,7 +53,7 @@ def members(institution_id: str) -> str | Response:
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            form.email.errors = [*form.email.errors, error.message]
+            add_error(form, "email", error.message)
         else:
             db.session.commit()
             flash(_("Invitation sent. The link is valid for seven days."), "success")
@@ -81,11 +82,7 @@ def accept_invitation(token: str) -> str | Response:
             user = services.accept_invitation(invitation, form.full_name.data, form.password.data)
         except accounts.AccountError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                flash(error.message, "error")
+            add_error(form, error.field, error.message)
         else:
             accounts.start_session(user)
             user.locale = session.get("locale")

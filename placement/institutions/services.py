@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -12,7 +10,7 @@ from sqlalchemy import select
 from placement import audit, mail
 from placement.auth.services import AccountError, new_account, record_consent
 from placement.extensions import db
-from placement.ids import parse_uuid
+from placement.ids import new_secret_token, parse_uuid, token_digest
 from placement.models import (
     ConsentPurpose,
     Institution,
@@ -72,21 +70,17 @@ def membership(user: User, institution_uuid: str) -> InstitutionMember | None:
     )
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite(institution: Institution, email: str, *, by: User, locale: str | None) -> str:
     """Email a colleague a link to join; only the token's hash is kept. Returns the token."""
     email = email.strip().lower()
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is not None:
         raise AccountError(str(_l("This address already has an account.")), "email")
-    token = secrets.token_urlsafe(32)
+    token, digest = new_secret_token()
     invitation = InstitutionInvitation(
         institution_id=institution.id,
         email=email,
-        token_hash=_token_hash(token),
+        token_hash=digest,
         invited_by_id=by.id,
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
@@ -109,7 +103,7 @@ def invite(institution: Institution, email: str, *, by: User, locale: str | None
 def invitation_for(token: str) -> InstitutionInvitation | None:
     """A valid, unused, unexpired invitation, else None."""
     invitation = db.session.scalar(
-        select(InstitutionInvitation).where(InstitutionInvitation.token_hash == _token_hash(token))
+        select(InstitutionInvitation).where(InstitutionInvitation.token_hash == token_digest(token))
     )
     if invitation is None or invitation.accepted_at is not None:
         return None

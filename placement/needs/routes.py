@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from placement.auth.decorators import expert_required, institution_required, public, signed_in_user
 from placement.experts.services import profile_for
 from placement.extensions import db
-from placement.forms import select_choices
+from placement.forms import add_error, select_choices
 from placement.geo import country_choices
 from placement.ids import parse_uuid
 from placement.matches.services import experts_for_need
@@ -79,14 +79,6 @@ def _need_input(form: NeedForm) -> services.NeedInput:
     )
 
 
-def _show_need_error(form: NeedForm, error: services.NeedError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.route("/host/needs/new", methods=["GET", "POST"])
 @institution_required
 def new_need() -> str | Response:
@@ -102,7 +94,7 @@ def new_need() -> str | Response:
             )
         except services.NeedError as error:
             db.session.rollback()
-            _show_need_error(form, error)
+            add_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(_("Draft saved. Check it, then send it to programme staff."), "success")
@@ -130,7 +122,7 @@ def edit_need(need_id: str) -> str | Response:
             )
         except services.NeedError as error:
             db.session.rollback()
-            _show_need_error(form, error)
+            add_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(_("Draft saved."), "success")

@@ -10,6 +10,7 @@ from placement.auth import services as accounts
 from placement.auth.decorators import partner_required, public, signed_in_user, staff_required
 from placement.crisis.services import active_crises
 from placement.extensions import db
+from placement.forms import add_error
 from placement.models import PartnerKind, WorkMode
 from placement.needs.forms import ReasonForm
 from placement.partners import services
@@ -37,9 +38,7 @@ def register() -> str | Response:
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, error.message]
+            add_error(form, error.field, error.message)
         else:
             accounts.start_session(user)
             db.session.commit()
@@ -143,9 +142,7 @@ def join(token: str) -> str | Response:
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, error.message]
+            add_error(form, error.field, error.message)
         else:
             accounts.start_session(user)
             db.session.commit()
@@ -177,7 +174,7 @@ def staff_view(organisation_id: str) -> str | Response:
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            form.reason.errors = [*form.reason.errors, error.message]
+            add_error(form, "reason", error.message)
         else:
             db.session.commit()
             flash(_("Decision recorded."), "success")

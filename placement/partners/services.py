@@ -4,8 +4,6 @@ that staff link to needs. A member's affiliation is shown on their profile only 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +12,7 @@ from sqlalchemy import select
 from placement import audit, mail
 from placement.auth.services import AccountError, new_account, record_consent
 from placement.extensions import db
-from placement.ids import parse_uuid
+from placement.ids import new_secret_token, parse_uuid, token_digest
 from placement.models import (
     ConsentPurpose,
     ExpertProfile,
@@ -116,22 +114,18 @@ def _require_verified(organisation: PartnerOrganisation) -> None:
         raise AccountError(str(_l("Programme staff must verify the organisation first.")))
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_member(organisation: PartnerOrganisation, email: str, *, by: User) -> str:
     """Invite a member to register as an expert, linked to the organisation."""
     _require_verified(organisation)
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise AccountError(str(_l("This address already has an account.")), "email")
-    token = secrets.token_urlsafe(32)
+    token, digest = new_secret_token()
     db.session.add(
         PartnerInvitation(
             organisation_id=organisation.id,
             email=email,
-            token_hash=_token_hash(token),
+            token_hash=digest,
             expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
         )
     )
@@ -150,7 +144,7 @@ def invite_member(organisation: PartnerOrganisation, email: str, *, by: User) ->
 
 def invitation_for(token: str) -> PartnerInvitation | None:
     invitation = db.session.scalar(
-        select(PartnerInvitation).where(PartnerInvitation.token_hash == _token_hash(token))
+        select(PartnerInvitation).where(PartnerInvitation.token_hash == token_digest(token))
     )
     if (
         invitation is None

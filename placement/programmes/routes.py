@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from placement.auth.decorators import signed_in_user, staff_required
 from placement.extensions import db
+from placement.forms import add_error
 from placement.models import Programme
 from placement.needs.forms import with_blank_rows
 from placement.programmes import services
@@ -70,11 +71,7 @@ def _save(form: ProgrammeForm, programme: Programme | None) -> Programme | None:
         saved = services.save_programme(_input(form), actor=signed_in_user(), programme=programme)
     except services.ProgrammeError as error:
         db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-        else:
-            flash(error.message, "error")
+        add_error(form, error.field, error.message)
         return None
     db.session.commit()
     flash(_("Programme saved."), "success")

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from placement.auth.decorators import signed_in_user, staff_required
 from placement.extensions import db
-from placement.forms import select_choices
+from placement.forms import add_error, select_choices
 from placement.geo import country_choices
 from placement.labels import NEED_STATUS_LABELS, VERIFICATION_LABELS
 from placement.matches.services import experts_for_need
@@ -63,7 +63,7 @@ def institution(institution_id: str) -> str | Response:
             )
         except services.ReviewError as error:
             db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(error)]
+            add_error(form, "reason", error)
         else:
             db.session.commit()
             flash(_("Decision recorded."), "success")
