@@ -1,0 +1,152 @@
+"""Languages: complete catalogs, every main page in each locale, right-to-left Arabic,
+localised formats, and ESCO skills across languages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+from matching.taxonomy import Taxonomy
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGS = ROOT / "placement" / "translations"
+TRANSLATED = ("fr", "es", "ar")
+LOG_IN = {"en": "Log in", "fr": "Se connecter", "es": "Iniciar sesión", "ar": "تسجيل الدخول"}
+
+
+def _catalog(locale: str) -> object:
+    with (CATALOGS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalog_is_complete(locale: str) -> None:
+    catalog = _catalog(locale)
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
+    assert missing == [], f"{len(missing)} untranslated messages in {locale}: {missing[:5]}"
+
+
+def test_catalogs_hold_every_message_of_the_sources(tmp_path: Path) -> None:
+    """A string added to a page without running `make messages` would show untranslated."""
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with fresh.open("rb") as handle:
+        wanted = {m.id for m in read_po(handle) if m.id}
+    for locale in TRANSLATED:
+        have = {m.id for m in _catalog(locale) if m.id}
+        assert wanted - have == set(), f"run `make messages` and translate ({locale})"
+
+
+@pytest.mark.parametrize("locale", ["en", *TRANSLATED])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/login",
+        "/register",
+        "/register/expert",
+        "/register/institution",
+        "/needs",
+        "/about",
+        "/reset",
+    ],
+)
+def test_public_pages_render_in_each_language(client: FlaskClient, locale: str, path: str) -> None:
+    client.post("/locale", data={"locale": locale})
+    page = client.get(path).get_data(as_text=True)
+    direction = "rtl" if locale == "ar" else "ltr"
+    assert f'<html lang="{locale}" dir="{direction}">' in page
+    assert LOG_IN[locale] in page or path == "/login"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+@pytest.mark.parametrize("role", ["expert", "institution", "staff", "admin"])
+def test_dashboards_in_each_language(
+    client: FlaskClient, login_as: Callable, locale: str, role: str
+) -> None:
+    user = login_as(role)
+    client.post("/locale", data={"locale": locale})
+    response = client.get("/dashboard", follow_redirects=True)
+    assert response.status_code == 200
+    assert f'<html lang="{locale}"' in response.get_data(as_text=True)
+    assert user.email  # the account keeps its language for emails
+
+
+def test_dates_follow_the_language(client: FlaskClient, login: Callable) -> None:
+    expert = factories.ExpertFactory()
+    login(expert.user)
+    client.post("/locale", data={"locale": "fr"})
+    window = expert.availability[0]
+    page = client.get("/expert/availability").get_data(as_text=True)
+    months = (
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    )
+    assert f"{window.start.day} {months[window.start.month - 1]} {window.start.year}" in page
+
+
+def test_a_french_skill_finds_the_english_concept(client: FlaskClient, login_as: Callable) -> None:
+    login_as("expert")
+    client.post("/locale", data={"locale": "fr"})
+    english = Taxonomy.load().resolve("manage budgets")[0].uri
+    results = client.get("/taxonomy/search?q=gérer des budgets").json["results"]
+    assert results[0]["uri"] == english and results[0]["label"] == "gérer des budgets"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("?q=" + "x" * 101, 400),
+        ("?kind=planet&q=ab", 400),
+        ("?q=ab&limit=lots", 400),
+        ("?q=a", 200),
+    ],
+)
+def test_taxonomy_search_bad_input(
+    client: FlaskClient, login_as: Callable, query: str, status: int
+) -> None:
+    login_as("expert")
+    response = client.get("/taxonomy/search" + query)
+    assert response.status_code == status
+    assert response.is_json
