@@ -7,10 +7,14 @@ never ranked, and one who did not consent to sharing is never shown to a host.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
@@ -137,16 +141,25 @@ def needs_for_expert(profile: ExpertProfile, limit: int = 10) -> list[RankedNeed
     return ranked
 
 
-def experts_for_need(need: Need, limit: int = 10, *, for_host: bool = False) -> list[RankedExpert]:
-    """Eligible experts for a need, best first. Hosts see only experts who agreed to share their
-    professional profile with host institutions."""
-    profiles = list(
+def _candidate_profiles(query: Select[tuple[ExpertProfile]]) -> list[ExpertProfile]:
+    """Profiles with what the engine reads, in four queries (not one per profile)."""
+    return list(
         db.session.scalars(
-            select(ExpertProfile).where(
-                ExpertProfile.origin_country == need.country,
-                ExpertProfile.residence_country != need.country,
-                ExpertProfile.anonymised_at.is_(None),
+            query.options(
+                selectinload(ExpertProfile.languages),
+                selectinload(ExpertProfile.skills),
+                selectinload(ExpertProfile.availability),
             )
+        )
+    )
+
+
+def _rank_experts(need: Need, count: int, for_host: bool) -> list[RankedExpert]:
+    profiles = _candidate_profiles(
+        select(ExpertProfile).where(
+            ExpertProfile.origin_country == need.country,
+            ExpertProfile.residence_country != need.country,
+            ExpertProfile.anonymised_at.is_(None),
         )
     )
     allowed = consenting_user_ids([p.user_id for p in profiles], ConsentPurpose.PROCESSING)
@@ -164,4 +177,95 @@ def experts_for_need(need: Need, limit: int = 10, *, for_host: bool = False) -> 
         rules=programme_rules(need.programme, busy),
     )
     by_id = {str(p.uuid): p for p in profiles}
-    return [RankedExpert(by_id[m.expert_id], m) for m in matcher.rank_experts(record.id, k=limit)]
+    return [RankedExpert(by_id[m.expert_id], m) for m in matcher.rank_experts(record.id, k=count)]
+
+
+def experts_for_need(need: Need, limit: int = 10, *, for_host: bool = False) -> list[RankedExpert]:
+    """Eligible experts for a need, best first. Hosts see only experts who agreed to share their
+    professional profile with host institutions.
+
+    Ranking every expert of a country means fitting the engine on thousands of profiles
+    (seconds), so each process keeps a need's ranking for MATCH_CACHE_SECONDS (default 300;
+    off under TESTING unless set). A kept ranking is re-checked on every use: whoever withdrew
+    consent, was erased or became ineligible (booked, profile changed) since is dropped at once.
+    New or improved profiles show up when the ranking expires, or when the need is edited."""
+    seconds = _cache_seconds()
+    pool = limit * OVERFETCH
+    key = (str(need.uuid), need.updated_at, need.programme_id, for_host)
+    if seconds > 0:
+        cached = _RANKINGS.get(key, pool, seconds)
+        if cached is not None:
+            kept = _still_eligible(need, cached, for_host)
+            if len(kept) >= limit or len(cached) < pool:
+                return kept[:limit]
+    ranked = _rank_experts(need, pool, for_host)
+    if seconds > 0:
+        _RANKINGS.put(key, [(r.expert.id, r.match) for r in ranked])
+    return ranked[:limit]
+
+
+class _RankingCache:
+    """need key -> (when, [(expert id, match)]), in this process only, bounded in size."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._items: dict[tuple[object, ...], tuple[float, int, list[tuple[int, Match]]]] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: tuple[object, ...], pool: int, seconds: float
+    ) -> list[tuple[int, Match]] | None:
+        with self._lock:
+            item = self._items.get(key)
+        if item is None or time.monotonic() - item[0] > seconds or item[1] < pool:
+            return None
+        return item[2]
+
+    def put(self, key: tuple[object, ...], ranking: list[tuple[int, Match]]) -> None:
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (time.monotonic(), len(ranking), ranking)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_RANKINGS = _RankingCache()
+
+
+def _cache_seconds() -> float:
+    config = current_app.config
+    return float(config.get("MATCH_CACHE_SECONDS", 0 if config.get("TESTING") else 300))
+
+
+def _still_eligible(
+    need: Need, cached: list[tuple[int, Match]], for_host: bool
+) -> list[RankedExpert]:
+    """The kept ranking, minus experts who no longer consent, were erased, or no longer pass the
+    hard constraints (the same rules the engine applies), read from the database now."""
+    ids = [expert_id for expert_id, _match in cached]
+    profiles = {
+        p.id: p
+        for p in _candidate_profiles(
+            select(ExpertProfile).where(
+                ExpertProfile.id.in_(ids), ExpertProfile.anonymised_at.is_(None)
+            )
+        )
+    }
+    user_ids = [p.user_id for p in profiles.values()]
+    allowed = consenting_user_ids(user_ids, ConsentPurpose.PROCESSING)
+    if for_host:
+        allowed &= consenting_user_ids(list(allowed), ConsentPurpose.SHARE_WITH_HOSTS)
+    rules = programme_rules(need.programme, booked_windows(list(profiles)))
+    record = need_record(need)
+    kept = []
+    for expert_id, match in cached:
+        profile = profiles.get(expert_id)
+        if profile is None or profile.user_id not in allowed:
+            continue
+        if exclusion_reasons(expert_record(profile), record, rules):
+            continue
+        kept.append(RankedExpert(profile, match))
+    return kept

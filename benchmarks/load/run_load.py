@@ -1,0 +1,222 @@
+"""Load test of the need-candidates page (the host's view of a need, ranked candidates) with
+100,000 experts loaded, against gunicorn with 5 workers on 127.0.0.1.
+
+    .venv/bin/python benchmarks/load/run_load.py                      # SQLite, 100,000 experts
+    .venv/bin/python benchmarks/load/run_load.py --database-url postgresql://postgres@127.0.0.1:5432/homeward_load
+    .venv/bin/python benchmarks/load/run_load.py --experts 20000 --duration 10
+
+Steps: seed a scratch database (benchmarks/load/seed.py, bulk inserts), start gunicorn, log in
+as the host through the real login form (CSRF included), warm every worker up (the first view of
+a need in a worker ranks all its candidates), then drive the page with wrk (Debian package
+`wrk`) for --duration seconds with --connections connections, and print requests per second and
+latency percentiles. Everything runs on loopback and stops by itself; the scratch database is
+removed at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait(base: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn stopped while starting")
+        try:
+            with urllib.request.urlopen(f"{base}/", timeout=2):  # noqa: S310 (loopback)
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _login(base: str, email: str, password: str) -> str:
+    """Log in through the form; returns the session cookie."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+    with opener.open(f"{base}/login", timeout=10) as response:
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', response.read())
+    assert token, "no CSRF token on the login page"
+    data = urllib.parse.urlencode(
+        {"email": email, "password": password, "csrf_token": token.group(1).decode()}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"{base}/login", data=data, headers={"Referer": base + "/"}
+    )
+    try:
+        opener.open(request, timeout=30)
+    except urllib.error.HTTPError as error:
+        if error.code != 302:
+            raise
+    cookie = next((c for c in jar if c.name == "session"), None)
+    assert cookie is not None, "login failed"
+    return f"session={cookie.value}"
+
+
+def _get(base: str, path: str, cookie: str) -> tuple[int, bytes, float]:
+    request = urllib.request.Request(f"{base}{path}", headers={"Cookie": cookie})  # noqa: S310
+    began = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 (loopback)
+        return response.status, response.read(), time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experts", type=int, default=100_000)
+    parser.add_argument("--database-url", default=None, help="default: a scratch SQLite file")
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--duration", type=int, default=30, help="seconds of load")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--deferred-reads",
+        action="store_true",
+        help="SQLite: begin GET requests' transactions with a deferred BEGIN (a proposed "
+        "change, see gunicorn_deferred_reads.py)",
+    )
+    args = parser.parse_args()
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    folder = Path(tempfile.mkdtemp(prefix="homeward-load-"))
+    url = args.database_url or f"sqlite:///{folder / 'load.db'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PLACEMENT_INSTANCE_PATH": str(folder),
+        # Not "production": its Secure cookies would not come back over plain loopback HTTP.
+        "PLACEMENT_ENV": "development",
+        "SECRET_KEY": os.urandom(32).hex(),
+        "PYTHONPATH": str(ROOT),
+    }
+    if url.startswith("postgres"):
+        _recreate_postgres(url)
+    seed = [sys.executable, str(HERE / "seed.py"), "--experts", str(args.experts)]
+    seed += ["--database-url", url, "--instance", str(folder)]
+    seeded = subprocess.run(  # noqa: S603 (our own script)
+        seed,
+        env={**env, "PLACEMENT_ENV": "development"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    print(seeded.stderr.strip().splitlines()[-1])
+    target = json.loads(seeded.stdout.strip().splitlines()[-1])
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
+    serve += ["--timeout", "300", "--log-level", "warning"]
+    if args.deferred_reads:
+        serve += ["-c", str(HERE / "gunicorn_deferred_reads.py")]
+    serve.append("placement.wsgi:app")
+    gunicorn = subprocess.Popen(  # noqa: S603 (our own server)
+        serve,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        _wait(base, gunicorn)
+        cookie = _login(base, target["email"], target["password"])
+        status, body, first = _get(base, target["path"], cookie)
+        candidates = body.count(b'class="match candidate"')
+        assert status == 200, status
+        assert candidates > 0, "no candidates on the page"
+        print(f"page {target['path']}: {candidates} candidates; first view {first:.2f} s")
+        # Warm-up: the first view of the need in each worker ranks every candidate (seconds);
+        # repeat short parallel bursts until no response is slow any more (at most 5 minutes).
+        header = ["-H", f"Cookie: {cookie}", base + target["path"]]
+        warm = [wrk, "-t1", f"-c{args.workers * 2}", "-d10s", "--timeout", "2s"]
+        warm += ["-s", str(HERE / "report.lua"), *header]
+        began = time.monotonic()
+        while time.monotonic() - began < 300:
+            burst = subprocess.run(warm, capture_output=True, text=True, check=True)  # noqa: S603
+            figures = json.loads(burst.stdout.strip().splitlines()[-1])
+            # A slow view still running past 2 s counts as a timeout (it goes on filling that
+            # worker's ranking); warm means a whole burst without one.
+            done = figures["requests"] >= 20 * args.workers and figures["max_ms"] < 1000
+            if done and figures["errors_timeout"] == 0:
+                break
+        print(f"warm-up: {time.monotonic() - began:.0f} s")
+        load = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+        load += ["--timeout", "10s", "--latency", "-s", str(HERE / "report.lua"), *header]
+        result = subprocess.run(  # noqa: S603
+            load,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        if args.deferred_reads:
+            database += " (deferred BEGIN for GET)"
+        print(
+            f"{database}, {args.experts:,} experts, gunicorn {args.workers} workers, "
+            f"wrk {args.threads} threads x {args.connections} connections, {args.duration} s"
+        )
+        print(
+            f"requests/s {figures['rps']:.1f}   p50 {figures['p50_ms']:.1f} ms   "
+            f"p95 {figures['p95_ms']:.1f} ms   p99 {figures['p99_ms']:.1f} ms   "
+            f"errors {figures['errors_status'] + figures['errors_timeout']}"
+        )
+        print(json.dumps({"database": database, "experts": args.experts, **figures}))
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        try:
+            gunicorn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            gunicorn.kill()
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _recreate_postgres(url: str) -> None:
+    """A load database is scratch: drop and create it (refuses a name without 'load')."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    sys.path.insert(0, str(ROOT))
+    from config import normalise_database_url
+
+    parsed = make_url(normalise_database_url(url))
+    if "load" not in (parsed.database or ""):
+        raise SystemExit("use a database whose name contains 'load'; it is dropped first")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
