@@ -29,6 +29,7 @@ from placement.models import (
     NeedLanguage,
     NeedSkill,
     NeedStatus,
+    Notification,
     PartnerKind,
     PartnerOrganisation,
     PartnerRepresentative,
@@ -235,3 +236,19 @@ class PartnerRepresentativeFactory(_Base):
     user = factory.SubFactory(
         UserFactory, role=Role.PARTNER, email=factory.Sequence(lambda n: f"partner{n}@example.org")
     )
+
+
+class NotificationFactory(_Base):
+    """An unread in-app notification (pass ``read_at`` for a read one)."""
+
+    class Meta:
+        model = Notification
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    kind = "placement.offer"
+    title = factory.Sequence(lambda n: f"You have an offer {n}")
+    body = "Answer within fourteen days."
+    link = "/expert/"
