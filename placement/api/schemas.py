@@ -177,6 +177,12 @@ class InstitutionBriefSchema(ma.Schema):
     kind = fields.String(required=True)
 
 
+class ProgrammeBriefSchema(ma.Schema):
+    id = fields.UUID(attribute="uuid", required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
 class NeedBriefSchema(ma.Schema):
     id = fields.UUID(attribute="uuid", required=True)
     title = fields.String(required=True)
@@ -202,6 +208,12 @@ class NeedSchema(NeedBriefSchema):
     host_provides = fields.List(fields.String(), required=True)
     objectives = fields.String(allow_none=True)
     trainees = fields.String(allow_none=True)
+    programme = fields.Nested(
+        ProgrammeBriefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The programme the need asks to be funded by, if any."},
+    )
 
 
 class NeedPage(Paged):
@@ -244,6 +256,13 @@ class NeedInputSchema(ma.Schema):
     )
     objectives = _nullable_text(4000)
     trainees = _nullable_text(2000)
+    programme = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "A programme open to needs in the institution's country (default: "
+            "none yet). Its rules on duration and dates apply."
+        },
+    )
 
     @ma.validates_schema
     def _dates(self, data: dict[str, object], **_kwargs: object) -> None:

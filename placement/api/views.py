@@ -268,7 +268,29 @@ def need_get(need_id: str) -> Need:
     return _need_for(api_user(), need_id)
 
 
-def _need_input(data: dict[str, Any]) -> needs.NeedInput:
+def _programme_id(institution: Institution, data: dict[str, Any]) -> int | None:
+    """The chosen programme, refused as on the need form: it must exist and be open to needs in
+    the institution's country (its duration and date rules are checked when saving)."""
+    if data.get("programme") is None:
+        return None
+    programme = programme_by_uuid(str(data["programme"]))
+    if programme is None:
+        api_abort(422, errors={"programme": ["No such programme."]})
+    if programme not in needs.programmes_for_country(institution.country):
+        message = (
+            "This programme does not cover your country."
+            if institution.country not in programme.eligible_origin_countries
+            else "This programme is closed to new needs."
+        )
+        api_abort(422, errors={"programme": [message]})
+    return programme.id
+
+
+# The services name the programme field as the page form does.
+_FIELD_NAMES = {"programme_id": "programme"}
+
+
+def _need_input(data: dict[str, Any], programme_id: int | None) -> needs.NeedInput:
     return needs.NeedInput(
         title=data["title"].strip(),
         description=data.get("description") or None,
@@ -286,18 +308,22 @@ def _need_input(data: dict[str, Any]) -> needs.NeedInput:
         host_provides=sorted(set(data["host_provides"])),
         objectives=data.get("objectives") or None,
         trainees=data.get("trainees") or None,
-        programme_id=None,
+        programme_id=programme_id,
     )
 
 
 def _save_need(institution: Institution, data: dict[str, Any], need: Need | None) -> Need:
     if not any(x.strip() for x in data["required_skills"]):
         api_abort(422, errors={"required_skills": ["Name at least one required skill."]})
+    programme_id = _programme_id(institution, data)
     try:
-        saved = needs.save_need(institution, _need_input(data), author=_user(), need=need)
+        saved = needs.save_need(
+            institution, _need_input(data, programme_id), author=_user(), need=need
+        )
     except needs.NeedError as error:
         db.session.rollback()
-        api_abort(422, error.message, {error.field or "_schema": [error.message]})
+        field = _FIELD_NAMES.get(error.field or "", error.field) or "_schema"
+        api_abort(422, error.message, {field: [error.message]})
     db.session.commit()
     return saved
 

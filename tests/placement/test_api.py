@@ -178,6 +178,90 @@ def test_bad_need_input_is_a_422_naming_the_field_and_nothing_is_saved(
     assert db.session.scalar(select(func.count()).select_from(Need)) == 0
 
 
+def test_host_puts_a_need_under_a_programme(client: FlaskClient, token_for: Tokener) -> None:
+    member = factories.HostMemberFactory()
+    programme = factories.ProgrammeFactory(name="Health return 2027")
+    secret = token_for(member.user)
+    body = {**need_body(), "programme": str(programme.uuid)}
+    response = client.post("/api/v1/needs", headers=bearer(secret), json=body)
+    assert response.status_code == 201, response.json
+    shown = {"id": str(programme.uuid), "code": programme.code, "name": "Health return 2027"}
+    assert response.json["programme"] == shown
+    need_id = response.json["id"]
+    assert db.session.scalar(select(Need.programme_id)) == programme.id
+    assert client.get(f"/api/v1/needs/{need_id}", headers=bearer(secret)).json["programme"] == shown
+    # A PUT replaces the draft: without a programme, the need has none.
+    response = client.put(f"/api/v1/needs/{need_id}", headers=bearer(secret), json=need_body())
+    assert response.status_code == 200, response.json
+    assert response.json["programme"] is None
+    assert db.session.scalar(select(Need.programme_id)) is None
+    response = client.put(f"/api/v1/needs/{need_id}", headers=bearer(secret), json=body)
+    assert response.json["programme"] == shown
+
+
+@pytest.mark.parametrize(
+    ("programme", "field", "message"),
+    [
+        ("unknown", "programme", "No such programme."),
+        ("not-a-uuid", "programme", None),
+        ({"eligible_origin_countries": ["GH"]}, "programme", "does not cover your country"),
+        ({"active": False}, "programme", "closed to new needs"),
+        (
+            {"start": date.today() - timedelta(days=400), "end": date.today() - timedelta(days=1)},
+            "programme",
+            "closed to new needs",
+        ),
+        # The programme's own rules, as on the need form, under the field they are about.
+        ({"max_weeks": 4}, "duration_weeks", "at most 4 weeks"),
+        ({"end": date.today() + timedelta(days=100)}, "start", "within the programme"),
+    ],
+)
+def test_an_unknown_or_ineligible_programme_is_a_422_and_nothing_is_saved(
+    client: FlaskClient,
+    token_for: Tokener,
+    programme: str | dict[str, object],
+    field: str,
+    message: str | None,
+) -> None:
+    member = factories.HostMemberFactory()  # in Sierra Leone
+    if programme == "unknown":
+        value = "00000000-0000-4000-8000-000000000000"
+    elif programme == "not-a-uuid":
+        value = "Health return 2027"
+    else:
+        value = str(factories.ProgrammeFactory(**programme).uuid)
+    secret = token_for(member.user)
+    response = client.post(
+        "/api/v1/needs", headers=bearer(secret), json={**need_body(), "programme": value}
+    )
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == [field]
+    if message is not None:
+        assert message in response.json["errors"][field][0]
+    assert db.session.scalar(select(func.count()).select_from(Need)) == 0
+
+
+def test_a_draft_keeps_its_programme_when_an_edit_is_refused(
+    client: FlaskClient, token_for: Tokener
+) -> None:
+    member = factories.HostMemberFactory()
+    programme = factories.ProgrammeFactory()
+    need = factories.NeedFactory(
+        institution=member.institution, status=NeedStatus.DRAFT, programme=programme
+    )
+    elsewhere = factories.ProgrammeFactory(eligible_origin_countries=["GH"])
+    secret = token_for(member.user)
+    response = client.put(
+        f"/api/v1/needs/{need.uuid}",
+        headers=bearer(secret),
+        json={**need_body(), "title": "Changed", "programme": str(elsewhere.uuid)},
+    )
+    assert response.status_code == 422
+    assert "programme" in response.json["errors"]
+    row = db.session.scalar(select(Need).where(Need.id == need.id))
+    assert (row.title, row.programme_id) == (need.title, programme.id)
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
