@@ -18,7 +18,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
     """Build an app for ``config`` (from the environment when None). Nothing runs at import
     time and no scheduler is started here: the scheduler is its own process."""
-    from placement.database import configure_engine
+    from placement.database import configure_engine, install_read_requests
     from placement.errors import install_error_handlers
     from placement.extensions import babel, csrf, db, limiter, login_manager, migrate
     from placement.i18n import select_locale, select_timezone
@@ -38,6 +38,7 @@ def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    install_read_requests(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -59,8 +59,7 @@ def authenticate_request() -> None:
     if token is None:
         db.session.rollback()
         api_abort(401, "This token is not valid: it may be mistyped, expired or revoked.")
-    if db.session.dirty:
-        db.session.commit()  # last_used_at, written at most every few minutes
+    tokens.record_use(token)
     g.api_token = token
     g.api_user = token.user
     g._login_user = token.user  # services and audit rows see the token's user

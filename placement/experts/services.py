@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from placement import audit
 from placement.auth.services import record_consent
+from placement.database import commit_apart
 from placement.extensions import db
 from placement.ids import parse_uuid
 from placement.models import (
@@ -50,9 +51,13 @@ def profile_for(user: User) -> ExpertProfile:
     """The signed-in expert's own profile (created at registration)."""
     profile = db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == user.id))
     if profile is None:  # an expert account always has one; repair rather than fail
-        profile = ExpertProfile(user_id=user.id, sectors=[], preferred_regions=[])
-        db.session.add(profile)
-        db.session.flush()
+        profile = commit_apart(lambda: _new_profile(user))
+    return profile
+
+
+def _new_profile(user: User) -> ExpertProfile:
+    profile = ExpertProfile(user_id=user.id, sectors=[], preferred_regions=[])
+    db.session.add(profile)
     return profile
 
 

@@ -14,9 +14,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from placement import audit
+from placement.database import commit_apart
 from placement.extensions import db
 from placement.ids import parse_uuid
 from placement.models import AccessToken, User, utcnow
@@ -132,16 +133,27 @@ def revoke_all(user: User, *, actor: User) -> int:
 
 
 def authenticate(secret: str) -> AccessToken | None:
-    """The usable token for ``secret`` whose user may still sign in, else None. Records when it
-    was last used (coarsely, see LAST_USED_RESOLUTION); the caller commits."""
+    """The usable token for ``secret`` whose user may still sign in, else None. Reads only:
+    :func:`record_use` notes the use."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.session.scalar(
         select(AccessToken).where(AccessToken.token_hash == hash_secret(secret))
     )
-    now = utcnow()
-    if token is None or not is_usable(token, now) or not token.user.is_active:
+    if token is None or not is_usable(token, utcnow()) or not token.user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now
     return token
+
+
+def record_use(token: AccessToken) -> None:
+    """Note when the token was last used, coarsely (at most every LAST_USED_RESOLUTION), so
+    that reading with a token is not a write each time. The write gets a transaction of its
+    own: the request's may be a read-only one (see placement.database)."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at <= LAST_USED_RESOLUTION:
+        return
+    commit_apart(
+        lambda: db.session.execute(
+            update(AccessToken).where(AccessToken.id == token.id).values(last_used_at=now)
+        )
+    )
