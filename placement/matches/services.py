@@ -7,8 +7,6 @@ never ranked, and one who did not consent to sharing is never shown to a host.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,19 +16,23 @@ from sqlalchemy.orm import selectinload
 
 from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
-from matching.records import Window
+from matching.records import Expert as ExpertRecord
+from matching.records import Language, Window
 from placement.extensions import db
 from placement.matches.records import expert_record, need_record
 from placement.models import (
     BOOKED_STATUSES,
+    AvailabilityWindow,
     ConsentPurpose,
     ConsentRecord,
+    ExpertLanguage,
     ExpertProfile,
     Need,
     NeedStatus,
     Placement,
     Programme,
 )
+from placement.process_cache import ProcessCache
 from placement.taxonomy import get_taxonomy
 
 # Rankings are cut after programme rules, so ask the engine for a few more than shown.
@@ -78,17 +80,26 @@ def booked_windows(expert_ids: list[int]) -> dict[str, tuple[Window, ...]]:
     return {key: tuple(value) for key, value in busy.items()}
 
 
-def consenting_user_ids(user_ids: list[int], purpose: ConsentPurpose) -> set[int]:
-    """Users whose latest decision for ``purpose`` is a grant."""
-    latest: dict[int, bool] = {}
-    rows = db.session.execute(
-        select(ConsentRecord.user_id, ConsentRecord.granted)
-        .where(ConsentRecord.user_id.in_(user_ids), ConsentRecord.purpose == purpose)
+def consenting_user_ids(user_ids: list[int], *purposes: ConsentPurpose) -> set[int]:
+    """Users whose latest decision for each of ``purposes`` is a grant (one query)."""
+    latest: dict[tuple[int, ConsentPurpose], bool] = {}
+    for user_id, purpose, granted in db.session.execute(
+        select(ConsentRecord.user_id, ConsentRecord.purpose, ConsentRecord.granted)
+        .where(ConsentRecord.user_id.in_(user_ids), ConsentRecord.purpose.in_(purposes))
         .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
-    ).all()
-    for user_id, granted in rows:
-        latest[user_id] = granted
-    return {user_id for user_id, granted in latest.items() if granted}
+    ):
+        latest[user_id, purpose] = granted
+    return {u for u in set(user_ids) if all(latest.get((u, p)) for p in purposes)}
+
+
+def _allowed_users(user_ids: list[int], for_host: bool) -> set[int]:
+    """Users who may be ranked: consent to processing and, for a host's view, also to sharing
+    the professional profile with host institutions."""
+    if for_host:
+        return consenting_user_ids(
+            user_ids, ConsentPurpose.PROCESSING, ConsentPurpose.SHARE_WITH_HOSTS
+        )
+    return consenting_user_ids(user_ids, ConsentPurpose.PROCESSING)
 
 
 def outcome_aware_matcher() -> Matcher:
@@ -162,9 +173,7 @@ def _rank_experts(need: Need, count: int, for_host: bool) -> list[RankedExpert]:
             ExpertProfile.anonymised_at.is_(None),
         )
     )
-    allowed = consenting_user_ids([p.user_id for p in profiles], ConsentPurpose.PROCESSING)
-    if for_host:
-        allowed &= consenting_user_ids(list(allowed), ConsentPurpose.SHARE_WITH_HOSTS)
+    allowed = _allowed_users([p.user_id for p in profiles], for_host)
     profiles = [p for p in profiles if p.user_id in allowed]
     if not profiles:
         return []
@@ -181,91 +190,116 @@ def _rank_experts(need: Need, count: int, for_host: bool) -> list[RankedExpert]:
 
 
 def experts_for_need(need: Need, limit: int = 10, *, for_host: bool = False) -> list[RankedExpert]:
-    """Eligible experts for a need, best first. Hosts see only experts who agreed to share their
-    professional profile with host institutions.
+    """Eligible experts for a need, best first, with their profiles (see
+    :func:`ranked_expert_ids`)."""
+    return with_profiles(ranked_expert_ids(need, limit, for_host=for_host))
+
+
+def ranked_expert_ids(
+    need: Need, limit: int = 10, *, for_host: bool = False
+) -> list[tuple[int, Match]]:
+    """Eligible experts for a need, best first, as (profile id, match). Hosts see only experts
+    who agreed to share their professional profile with host institutions.
 
     Ranking every expert of a country means fitting the engine on thousands of profiles
     (seconds), so each process keeps a need's ranking for MATCH_CACHE_SECONDS (default 300;
     off under TESTING unless set). A kept ranking is re-checked on every use: whoever withdrew
     consent, was erased or became ineligible (booked, profile changed) since is dropped at once.
     New or improved profiles show up when the ranking expires, or when the need is edited."""
-    seconds = _cache_seconds()
-    pool = limit * OVERFETCH
-    key = (str(need.uuid), need.updated_at, need.programme_id, for_host)
+    seconds = cache_seconds()
+    key = (str(need.uuid), need.updated_at, need.programme_id, for_host, limit * OVERFETCH)
     if seconds > 0:
-        cached = _RANKINGS.get(key, pool, seconds)
+        cached = _RANKINGS.get(key, seconds)
         if cached is not None:
-            kept = _still_eligible(need, cached, for_host)
-            if len(kept) >= limit or len(cached) < pool:
-                return kept[:limit]
-    ranked = _rank_experts(need, pool, for_host)
+            kept = _still_eligible(need, cached, for_host, limit)
+            if len(kept) >= limit or len(cached) < limit * OVERFETCH:
+                return kept
+    ranked = [(r.expert.id, r.match) for r in _rank_experts(need, limit * OVERFETCH, for_host)]
     if seconds > 0:
-        _RANKINGS.put(key, [(r.expert.id, r.match) for r in ranked])
+        _RANKINGS.put(key, ranked)
     return ranked[:limit]
 
 
-class _RankingCache:
-    """need key -> (when, [(expert id, match)]), in this process only, bounded in size."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._items: dict[tuple[object, ...], tuple[float, int, list[tuple[int, Match]]]] = {}
-        self._lock = threading.Lock()
-
-    def get(
-        self, key: tuple[object, ...], pool: int, seconds: float
-    ) -> list[tuple[int, Match]] | None:
-        with self._lock:
-            item = self._items.get(key)
-        if item is None or time.monotonic() - item[0] > seconds or item[1] < pool:
-            return None
-        return item[2]
-
-    def put(self, key: tuple[object, ...], ranking: list[tuple[int, Match]]) -> None:
-        with self._lock:
-            if len(self._items) >= self._size:
-                self._items.pop(next(iter(self._items)))
-            self._items[key] = (time.monotonic(), len(ranking), ranking)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+def with_profiles(ranked: list[tuple[int, Match]]) -> list[RankedExpert]:
+    """The ranked pairs with their profiles loaded (four queries), in the same order."""
+    profiles = {
+        p.id: p
+        for p in _candidate_profiles(
+            select(ExpertProfile).where(ExpertProfile.id.in_([i for i, _match in ranked]))
+        )
+    }
+    return [RankedExpert(profiles[i], match) for i, match in ranked if i in profiles]
 
 
-_RANKINGS = _RankingCache()
+# need key -> ranking pool [(expert id, match)], see experts_for_need.
+_RANKINGS: ProcessCache[list[tuple[int, Match]]] = ProcessCache()
 
 
-def _cache_seconds() -> float:
+def cache_seconds() -> float:
     config = current_app.config
     return float(config.get("MATCH_CACHE_SECONDS", 0 if config.get("TESTING") else 300))
 
 
 def _still_eligible(
-    need: Need, cached: list[tuple[int, Match]], for_host: bool
-) -> list[RankedExpert]:
-    """The kept ranking, minus experts who no longer consent, were erased, or no longer pass the
-    hard constraints (the same rules the engine applies), read from the database now."""
-    ids = [expert_id for expert_id, _match in cached]
-    profiles = {
-        p.id: p
-        for p in _candidate_profiles(
-            select(ExpertProfile).where(
-                ExpertProfile.id.in_(ids), ExpertProfile.anonymised_at.is_(None)
-            )
-        )
-    }
-    user_ids = [p.user_id for p in profiles.values()]
-    allowed = consenting_user_ids(user_ids, ConsentPurpose.PROCESSING)
-    if for_host:
-        allowed &= consenting_user_ids(list(allowed), ConsentPurpose.SHARE_WITH_HOSTS)
-    rules = programme_rules(need.programme, booked_windows(list(profiles)))
+    need: Need, cached: list[tuple[int, Match]], for_host: bool, limit: int
+) -> list[tuple[int, Match]]:
+    """The kept ranking's first ``limit`` experts who still consent, were not erased and still
+    pass the hard constraints (the same rules the engine applies), read from the database now.
+    This runs on every view of a need, so it reads plain rows, not ORM objects."""
+    records = _constraint_records([expert_id for expert_id, _match in cached])
+    allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
+    rules = programme_rules(need.programme, booked_windows(list(records)))
     record = need_record(need)
-    kept = []
+    kept: list[tuple[int, Match]] = []
     for expert_id, match in cached:
-        profile = profiles.get(expert_id)
-        if profile is None or profile.user_id not in allowed:
+        user_id, expert = records.get(expert_id, (None, None))
+        if expert is None or user_id not in allowed or exclusion_reasons(expert, record, rules):
             continue
-        if exclusion_reasons(expert_record(profile), record, rules):
-            continue
-        kept.append(RankedExpert(profile, match))
+        kept.append((expert_id, match))
+        if len(kept) == limit:
+            break
     return kept
+
+
+def _constraint_records(expert_ids: list[int]) -> dict[int, tuple[int, ExpertRecord]]:
+    """Profile id -> (user id, the engine's record with just what the hard constraints read:
+    countries, languages, availability), for profiles not erased. Three plain queries; the
+    fields are converted as :func:`placement.matches.records.expert_record` does."""
+    if not expert_ids:
+        return {}
+    languages: dict[int, list[Language]] = {}
+    for expert_id, code, level in db.session.execute(
+        select(ExpertLanguage.expert_id, ExpertLanguage.code, ExpertLanguage.level).where(
+            ExpertLanguage.expert_id.in_(expert_ids)
+        )
+    ):
+        languages.setdefault(expert_id, []).append(Language(code, level.value))
+    windows: dict[int, list[Window]] = {}
+    for expert_id, start, end in db.session.execute(
+        select(AvailabilityWindow.expert_id, AvailabilityWindow.start, AvailabilityWindow.end)
+        .where(AvailabilityWindow.expert_id.in_(expert_ids))
+        .order_by(AvailabilityWindow.id)
+    ):
+        windows.setdefault(expert_id, []).append(Window(start, end))
+    rows = db.session.execute(
+        select(
+            ExpertProfile.id,
+            ExpertProfile.uuid,
+            ExpertProfile.user_id,
+            ExpertProfile.origin_country,
+            ExpertProfile.residence_country,
+        ).where(ExpertProfile.id.in_(expert_ids), ExpertProfile.anonymised_at.is_(None))
+    )
+    return {
+        expert_id: (
+            user_id,
+            ExpertRecord(
+                id=str(expert_uuid),
+                origin_country=origin or "",
+                residence_country=residence or "",
+                languages=tuple(languages.get(expert_id, ())),
+                availability=tuple(windows.get(expert_id, ())),
+            ),
+        )
+        for expert_id, expert_uuid, user_id, origin, residence in rows
+    }

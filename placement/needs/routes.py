@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from placement.auth.decorators import expert_required, institution_required, public, signed_in_user
@@ -17,9 +18,10 @@ from placement.extensions import db
 from placement.forms import add_error, select_choices
 from placement.geo import country_choices
 from placement.ids import parse_uuid
-from placement.matches.services import experts_for_need
+from placement.matches.services import experts_for_need, ranked_expert_ids
 from placement.models import ExpertProfile, InterestSource, Need, NeedStatus, Role
 from placement.needs import lifecycle, services
+from placement.needs.candidates_view import candidates_html
 from placement.needs.forms import (
     InterestForm,
     NeedFilterForm,
@@ -134,17 +136,20 @@ def edit_need(need_id: str) -> str | Response:
 @institution_required
 def host_view(need_id: str) -> str:
     need = _own_need(need_id)
-    candidates = []
+    candidates = Markup()
     if need.status in (NeedStatus.APPROVED, NeedStatus.OPEN):
-        candidates = experts_for_need(need, CANDIDATES_SHOWN, for_host=True)
+        candidates = candidates_html(
+            need,
+            ranked_expert_ids(need, CANDIDATES_SHOWN, for_host=True),
+            services.interests(need, InterestSource.HOST),
+            InterestForm().hidden_tag(),
+        )
     return render_template(
         "needs/host_view.html",
         need=need,
-        candidates=candidates,
-        host_interest=services.interests(need, InterestSource.HOST),
+        candidates_html=candidates,
         transitions=lifecycle.available_transitions(need, signed_in_user()),
         reason_form=ReasonForm(),
-        interest_form=InterestForm(),
     )
 
 

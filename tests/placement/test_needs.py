@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -16,6 +17,7 @@ from placement.models import (
     AuditEvent,
     ConsentPurpose,
     ConsentRecord,
+    ExpertProfile,
     Institution,
     InstitutionMember,
     Interest,
@@ -25,6 +27,7 @@ from placement.models import (
     NeedStatus,
     Notification,
     OutboxEmail,
+    PlacementStatus,
     Programme,
     User,
     VerificationStatus,
@@ -281,6 +284,102 @@ class TestCandidates:
         response = client.post(f"/host/needs/{need.uuid}/candidates/{stranger.uuid}/interest")
         assert response.status_code == 404
         assert db.session.scalar(select(func.count()).select_from(Interest)) == 0
+
+
+class TestKeptCandidates:
+    """With the per-process ranking and HTML kept (as in production), every view still re-reads
+    consent, erasure and bookings, and the kept HTML never mixes readers, languages or marks."""
+
+    @pytest.fixture(autouse=True)
+    def _kept(self, app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+        from placement.matches import services as matches
+        from placement.needs import candidates_view
+
+        monkeypatch.setitem(app.config, "MATCH_CACHE_SECONDS", 300)
+        yield
+        matches._RANKINGS.clear()
+        candidates_view._FRAGMENTS.clear()
+
+    def _candidates(self, client: FlaskClient, need: Need, **headers: str) -> str:
+        page = _page(client.get(f"/host/needs/{need.uuid}", headers=headers))
+        return page[page.index('id="candidates"') :]
+
+    def test_withdrawn_sharing_hides_a_kept_candidate_at_once(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        kept = factories.ExpertFactory(occupation_label="emergency physician")
+        leaving = factories.ExpertFactory(occupation_label="midwife")
+        need = factories.NeedFactory(institution=host.institution)
+        first = self._candidates(client, need)
+        assert "emergency physician" in first and "midwife" in first
+        db.session.add(
+            ConsentRecord(
+                user_id=leaving.user_id,
+                purpose=ConsentPurpose.SHARE_WITH_HOSTS,
+                granted=False,
+                text_version="test",
+            )
+        )
+        db.session.commit()
+        second = self._candidates(client, need)
+        assert "midwife" not in second and "emergency physician" in second
+        assert kept.user.email not in second
+
+    def test_erased_or_booked_experts_leave_the_kept_list(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        erased = factories.ExpertFactory(occupation_label="midwife")
+        booked = factories.ExpertFactory(occupation_label="paramedic")
+        need = factories.NeedFactory(institution=host.institution)
+        assert "midwife" in self._candidates(client, need)
+        db.session.get(ExpertProfile, erased.id).anonymised_at = datetime.now(UTC)
+        factories.PlacementFactory(  # elsewhere, over the whole of this need's dates
+            expert=booked, status=PlacementStatus.APPROVED, start=need.start, end=need.end
+        )
+        db.session.commit()
+        page = self._candidates(client, need)
+        assert "midwife" not in page and "paramedic" not in page
+        assert "No eligible candidate yet" in page
+
+    def test_a_mark_changes_the_kept_list_and_only_for_its_need(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        expert = factories.ExpertFactory()
+        need = factories.NeedFactory(institution=host.institution)
+        other = factories.NeedFactory(institution=host.institution)
+        assert "I am interested" in self._candidates(client, need)
+        assert "I am interested" in self._candidates(client, other)
+        client.post(f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest")
+        assert "Interested ✓ (withdraw)" in self._candidates(client, need)
+        assert "Interested ✓ (withdraw)" not in self._candidates(client, other)
+
+    def test_each_reader_gets_their_language_and_their_own_csrf_token(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        host: InstitutionMember,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        expert = factories.ExpertFactory()
+        need = factories.NeedFactory(institution=host.institution)
+        colleague = factories.HostMemberFactory(institution=host.institution)
+        other_client = app.test_client()
+        other_client.post(
+            "/login", data={"email": colleague.user.email, "password": factories.PASSWORD}
+        )
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+        token = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+        mine = self._candidates(client, need)
+        theirs = self._candidates(other_client, need, **{"Accept-Language": "fr"})
+        assert "I am interested" in mine and "I am interested" not in theirs
+        assert "Candidat" in theirs
+        assert token.findall(mine) and token.findall(theirs)
+        assert set(token.findall(mine)).isdisjoint(token.findall(theirs))
+        again = self._candidates(other_client, need, **{"Accept-Language": "fr"})
+        url = f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest"
+        response = other_client.post(url, data={"csrf_token": token.findall(again)[0]})
+        assert response.status_code == 302
+        assert db.session.scalar(select(Interest.source)) is InterestSource.HOST
 
 
 class TestPublicNeeds:
