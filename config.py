@@ -70,6 +70,9 @@ class BaseConfig:
     REMEMBER_COOKIE_DURATION: timedelta = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME: timedelta = timedelta(hours=12)
     SESSION_IDLE_TIMEOUT: timedelta = timedelta(minutes=30)
+    # The cookie is sent again only when the session changes (login, activity noted once a
+    # minute), not on every response; expiry is enforced server-side from login_at / seen_at.
+    SESSION_REFRESH_EACH_REQUEST: bool = False
     MAX_CONTENT_LENGTH: int = 6 * 1024 * 1024
     MAX_FORM_PARTS: int = 200
     BABEL_DEFAULT_LOCALE: str = "en"

@@ -21,6 +21,17 @@ def _expired() -> bool:
     return now - seen > idle or now - started > absolute
 
 
+# Activity is noted at most once a minute: the idle timeout is 30 minutes, and a session cookie
+# re-signed and sent on every response would cost every page view.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def _note_activity() -> None:
+    now = datetime.now(UTC).timestamp()
+    if now - session.get("seen_at", 0) >= ACTIVITY_RESOLUTION_SECONDS:
+        session["seen_at"] = now
+
+
 def install_guard(app: Flask) -> None:
     @app.before_request
     def _require_login() -> Response | None:
@@ -34,7 +45,7 @@ def install_guard(app: Flask) -> None:
                 session.clear()
                 flash(_("Your session has expired. Please log in again."), "info")
                 return redirect(url_for("auth.login", next=request.full_path))
-            session["seen_at"] = datetime.now(UTC).timestamp()
+            _note_activity()
             return None
         if getattr(view, "is_public", False):
             return None
