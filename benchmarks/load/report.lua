@@ -1,4 +1,18 @@
--- wrk script: print the figures as one JSON line at the end (wrk's own summary has no p95).
+-- wrk script: keep the session cookie as a browser does (the server sends it again when the
+-- session changes, e.g. activity noted once a minute), and print the figures as one JSON line
+-- at the end (wrk's own summary has no p95).
+local cookie = nil
+
+request = function()
+  if cookie then wrk.headers["Cookie"] = cookie end
+  return wrk.format()
+end
+
+response = function(status, headers, body)
+  local set = headers["Set-Cookie"]
+  if set then cookie = set:match("^([^;]+)") end
+end
+
 done = function(summary, latency, requests)
   local seconds = summary.duration / 1e6
   io.write(string.format(

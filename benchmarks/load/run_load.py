@@ -95,16 +95,14 @@ def main() -> None:
     parser.add_argument("--experts", type=int, default=100_000)
     parser.add_argument("--database-url", default=None, help="default: a scratch SQLite file")
     parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--connections",
+        default="8,16,32",
+        help="wrk connections; a comma-separated list runs one measurement for each",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--duration", type=int, default=30, help="seconds of load")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    parser.add_argument(
-        "--deferred-reads",
-        action="store_true",
-        help="SQLite: begin GET requests' transactions with a deferred BEGIN (a proposed "
-        "change, see gunicorn_deferred_reads.py)",
-    )
     args = parser.parse_args()
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -137,8 +135,6 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     serve = [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
     serve += ["--timeout", "300", "--log-level", "warning"]
-    if args.deferred_reads:
-        serve += ["-c", str(HERE / "gunicorn_deferred_reads.py")]
     serve.append("placement.wsgi:app")
     gunicorn = subprocess.Popen(  # noqa: S603 (our own server)
         serve,
@@ -168,28 +164,9 @@ def main() -> None:
             if done and figures["errors_timeout"] == 0:
                 break
         print(f"warm-up: {time.monotonic() - began:.0f} s")
-        load = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
-        load += ["--timeout", "10s", "--latency", "-s", str(HERE / "report.lua"), *header]
-        result = subprocess.run(  # noqa: S603
-            load,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
         database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-        if args.deferred_reads:
-            database += " (deferred BEGIN for GET)"
-        print(
-            f"{database}, {args.experts:,} experts, gunicorn {args.workers} workers, "
-            f"wrk {args.threads} threads x {args.connections} connections, {args.duration} s"
-        )
-        print(
-            f"requests/s {figures['rps']:.1f}   p50 {figures['p50_ms']:.1f} ms   "
-            f"p95 {figures['p95_ms']:.1f} ms   p99 {figures['p99_ms']:.1f} ms   "
-            f"errors {figures['errors_status'] + figures['errors_timeout']}"
-        )
-        print(json.dumps({"database": database, "experts": args.experts, **figures}))
+        for connections in (int(c) for c in args.connections.split(",")):
+            _measure(wrk, args, connections, header, database)
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         try:
@@ -198,6 +175,29 @@ def main() -> None:
             gunicorn.kill()
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure(
+    wrk: str, args: argparse.Namespace, connections: int, header: list[str], database: str
+) -> None:
+    load = [wrk, f"-t{args.threads}", f"-c{connections}", f"-d{args.duration}s"]
+    load += ["--timeout", "10s", "--latency", "-s", str(HERE / "report.lua"), *header]
+    result = subprocess.run(load, capture_output=True, text=True, check=True)  # noqa: S603
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    print(
+        f"{database}, {args.experts:,} experts, gunicorn {args.workers} workers, "
+        f"wrk {args.threads} threads x {connections} connections, {args.duration} s"
+    )
+    print(
+        f"requests/s {figures['rps']:.1f}   p50 {figures['p50_ms']:.1f} ms   "
+        f"p95 {figures['p95_ms']:.1f} ms   p99 {figures['p99_ms']:.1f} ms   "
+        f"errors {figures['errors_status'] + figures['errors_timeout']}"
+    )
+    print(
+        json.dumps(
+            {"database": database, "experts": args.experts, "connections": connections, **figures}
+        )
+    )
 
 
 def _recreate_postgres(url: str) -> None:
