@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from matching.eligibility import ProgrammeRules, exclusion_reasons
@@ -37,6 +37,8 @@ from placement.taxonomy import get_taxonomy
 
 # Rankings are cut after programme rules, so ask the engine for a few more than shown.
 OVERFETCH = 3
+# A kept ranking is re-checked this many places past what is shown, before looking further.
+RECHECK_MARGIN = 5
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,10 @@ def booked_windows(expert_ids: list[int]) -> dict[str, tuple[Window, ...]]:
     """Dates already taken by approved, scheduled or running placements, by expert uuid."""
     if not expert_ids:
         return {}
-    rows = db.session.execute(
-        select(ExpertProfile.uuid, Placement.start, Placement.end)
-        .join(Placement, Placement.expert_id == ExpertProfile.id)
-        .where(Placement.expert_id.in_(expert_ids), Placement.status.in_(BOOKED_STATUSES))
-    ).all()
     busy: dict[str, list[Window]] = {}
-    for expert_uuid, start, end in rows:
+    for expert_uuid, start, end in db.session.connection().execute(
+        _BOOKED_OF, {"ids": expert_ids, "statuses": list(BOOKED_STATUSES)}
+    ):
         busy.setdefault(str(expert_uuid), []).append(Window(start, end))
     return {key: tuple(value) for key, value in busy.items()}
 
@@ -83,13 +82,29 @@ def booked_windows(expert_ids: list[int]) -> dict[str, tuple[Window, ...]]:
 def consenting_user_ids(user_ids: list[int], *purposes: ConsentPurpose) -> set[int]:
     """Users whose latest decision for each of ``purposes`` is a grant (one query)."""
     latest: dict[tuple[int, ConsentPurpose], bool] = {}
-    for user_id, purpose, granted in db.session.execute(
-        select(ConsentRecord.user_id, ConsentRecord.purpose, ConsentRecord.granted)
-        .where(ConsentRecord.user_id.in_(user_ids), ConsentRecord.purpose.in_(purposes))
-        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    for user_id, purpose, granted in db.session.connection().execute(
+        _CONSENTS_OF, {"ids": list(user_ids), "purposes": list(purposes)}
     ):
         latest[user_id, purpose] = granted
     return {u for u in set(user_ids) if all(latest.get((u, p)) for p in purposes)}
+
+
+_BOOKED_OF = (
+    select(ExpertProfile.uuid, Placement.start, Placement.end)
+    .join(Placement, Placement.expert_id == ExpertProfile.id)
+    .where(
+        Placement.expert_id.in_(bindparam("ids", expanding=True)),
+        Placement.status.in_(bindparam("statuses", expanding=True)),
+    )
+)
+_CONSENTS_OF = (
+    select(ConsentRecord.user_id, ConsentRecord.purpose, ConsentRecord.granted)
+    .where(
+        ConsentRecord.user_id.in_(bindparam("ids", expanding=True)),
+        ConsentRecord.purpose.in_(bindparam("purposes", expanding=True)),
+    )
+    .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+)
 
 
 def _allowed_users(user_ids: list[int], for_host: bool) -> set[int]:
@@ -245,51 +260,42 @@ def _still_eligible(
 ) -> list[tuple[int, Match]]:
     """The kept ranking's first ``limit`` experts who still consent, were not erased and still
     pass the hard constraints (the same rules the engine applies), read from the database now.
-    This runs on every view of a need, so it reads plain rows, not ORM objects."""
-    records = _constraint_records([expert_id for expert_id, _match in cached])
-    allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
-    rules = programme_rules(need.programme, booked_windows(list(records)))
+    This runs on every view of a need, so it reads plain rows, not ORM objects, and only as far
+    down the ranking as it must: the first ``limit`` and a few more, then further if too many
+    of those dropped out."""
     record = need_record(need)
     kept: list[tuple[int, Match]] = []
-    for expert_id, match in cached:
-        user_id, expert = records.get(expert_id, (None, None))
-        if expert is None or user_id not in allowed or exclusion_reasons(expert, record, rules):
-            continue
-        kept.append((expert_id, match))
-        if len(kept) == limit:
-            break
-    return kept
+    start, size = 0, limit + RECHECK_MARGIN
+    while len(kept) < limit and start < len(cached):
+        chunk = cached[start : start + size]
+        records = _constraint_records([expert_id for expert_id, _match in chunk])
+        allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
+        rules = programme_rules(need.programme, booked_windows(list(records)))
+        for expert_id, match in chunk:
+            user_id, expert = records.get(expert_id, (None, None))
+            if expert is None or user_id not in allowed:
+                continue
+            if not exclusion_reasons(expert, record, rules):
+                kept.append((expert_id, match))
+        start, size = start + size, len(cached)
+    return kept[:limit]
 
 
 def _constraint_records(expert_ids: list[int]) -> dict[int, tuple[int, ExpertRecord]]:
     """Profile id -> (user id, the engine's record with just what the hard constraints read:
-    countries, languages, availability), for profiles not erased. Three plain queries; the
-    fields are converted as :func:`placement.matches.records.expert_record` does."""
+    countries, languages, availability), for profiles not erased. Three Core queries on the
+    session's connection (no ORM layer: this runs on every view); the fields are converted as
+    :func:`placement.matches.records.expert_record` does."""
     if not expert_ids:
         return {}
+    connection = db.session.connection()
+    ids = {"ids": expert_ids}
     languages: dict[int, list[Language]] = {}
-    for expert_id, code, level in db.session.execute(
-        select(ExpertLanguage.expert_id, ExpertLanguage.code, ExpertLanguage.level).where(
-            ExpertLanguage.expert_id.in_(expert_ids)
-        )
-    ):
+    for expert_id, code, level in connection.execute(_LANGUAGES_OF, ids):
         languages.setdefault(expert_id, []).append(Language(code, level.value))
     windows: dict[int, list[Window]] = {}
-    for expert_id, start, end in db.session.execute(
-        select(AvailabilityWindow.expert_id, AvailabilityWindow.start, AvailabilityWindow.end)
-        .where(AvailabilityWindow.expert_id.in_(expert_ids))
-        .order_by(AvailabilityWindow.id)
-    ):
+    for expert_id, start, end in connection.execute(_WINDOWS_OF, ids):
         windows.setdefault(expert_id, []).append(Window(start, end))
-    rows = db.session.execute(
-        select(
-            ExpertProfile.id,
-            ExpertProfile.uuid,
-            ExpertProfile.user_id,
-            ExpertProfile.origin_country,
-            ExpertProfile.residence_country,
-        ).where(ExpertProfile.id.in_(expert_ids), ExpertProfile.anonymised_at.is_(None))
-    )
     return {
         expert_id: (
             user_id,
@@ -301,5 +307,26 @@ def _constraint_records(expert_ids: list[int]) -> dict[int, tuple[int, ExpertRec
                 availability=tuple(windows.get(expert_id, ())),
             ),
         )
-        for expert_id, expert_uuid, user_id, origin, residence in rows
+        for expert_id, expert_uuid, user_id, origin, residence in connection.execute(
+            _PROFILES_OF, ids
+        )
     }
+
+
+# Built once: building a statement costs more than running it on a few dozen rows.
+_IDS = bindparam("ids", expanding=True)
+_LANGUAGES_OF = select(ExpertLanguage.expert_id, ExpertLanguage.code, ExpertLanguage.level).where(
+    ExpertLanguage.expert_id.in_(_IDS)
+)
+_WINDOWS_OF = (
+    select(AvailabilityWindow.expert_id, AvailabilityWindow.start, AvailabilityWindow.end)
+    .where(AvailabilityWindow.expert_id.in_(_IDS))
+    .order_by(AvailabilityWindow.id)
+)
+_PROFILES_OF = select(
+    ExpertProfile.id,
+    ExpertProfile.uuid,
+    ExpertProfile.user_id,
+    ExpertProfile.origin_country,
+    ExpertProfile.residence_country,
+).where(ExpertProfile.id.in_(_IDS), ExpertProfile.anonymised_at.is_(None))

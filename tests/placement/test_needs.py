@@ -353,6 +353,36 @@ class TestKeptCandidates:
         assert "Interested ✓ (withdraw)" in self._candidates(client, need)
         assert "Interested ✓ (withdraw)" not in self._candidates(client, other)
 
+    def test_the_recheck_looks_further_down_when_the_top_drops_out(
+        self, app_ctx: None, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from placement.matches import services as matches
+
+        monkeypatch.setattr(matches, "RECHECK_MARGIN", 0)
+        experts = [factories.ExpertFactory() for _ in range(6)]
+        need = factories.NeedFactory()
+        first = matches.ranked_expert_ids(need, 2, for_host=True)
+        assert len(first) == 2
+        by_id = {e.id: e for e in experts}
+        for expert_id, _match in first:
+            db.session.add(
+                ConsentRecord(
+                    user_id=by_id[expert_id].user_id,
+                    purpose=ConsentPurpose.SHARE_WITH_HOSTS,
+                    granted=False,
+                    text_version="test",
+                )
+            )
+        db.session.commit()
+
+        def no_new_ranking(*_args: object) -> None:
+            raise AssertionError("the kept ranking should have been enough")
+
+        monkeypatch.setattr(matches, "_rank_experts", no_new_ranking)
+        second = matches.ranked_expert_ids(need, 2, for_host=True)
+        assert len(second) == 2
+        assert {i for i, _m in second}.isdisjoint(i for i, _m in first)
+
     def test_each_reader_gets_their_language_and_their_own_csrf_token(
         self,
         app: Flask,
