@@ -19,7 +19,7 @@ from matching.engine import Match, Matcher
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
 from placement.extensions import db
-from placement.matches.records import expert_record, need_record
+from placement.matches.records import expert_record, expert_records_where, need_record
 from placement.models import (
     BOOKED_STATUSES,
     AvailabilityWindow,
@@ -180,28 +180,27 @@ def _candidate_profiles(query: Select[tuple[ExpertProfile]]) -> list[ExpertProfi
     )
 
 
-def _rank_experts(need: Need, count: int, for_host: bool) -> list[RankedExpert]:
-    profiles = _candidate_profiles(
-        select(ExpertProfile).where(
-            ExpertProfile.origin_country == need.country,
-            ExpertProfile.residence_country != need.country,
-            ExpertProfile.anonymised_at.is_(None),
-        )
+def _rank_experts(need: Need, count: int, for_host: bool) -> list[tuple[int, Match]]:
+    """Fit the engine on every eligible expert of the need's country: the costly path."""
+    records = expert_records_where(
+        ExpertProfile.origin_country == need.country,
+        ExpertProfile.residence_country != need.country,
+        ExpertProfile.anonymised_at.is_(None),
     )
-    allowed = _allowed_users([p.user_id for p in profiles], for_host)
-    profiles = [p for p in profiles if p.user_id in allowed]
-    if not profiles:
+    allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
+    records = {i: pair for i, pair in records.items() if pair[0] in allowed}
+    if not records:
         return []
-    busy = booked_windows([p.id for p in profiles])
+    busy = booked_windows(list(records))
     record = need_record(need)
     matcher = outcome_aware_matcher().fit(
-        [expert_record(p) for p in profiles],
+        [expert for _user_id, expert in records.values()],
         [record],
         taxonomy=get_taxonomy(),
         rules=programme_rules(need.programme, busy),
     )
-    by_id = {str(p.uuid): p for p in profiles}
-    return [RankedExpert(by_id[m.expert_id], m) for m in matcher.rank_experts(record.id, k=count)]
+    by_uuid = {expert.id: expert_id for expert_id, (_user_id, expert) in records.items()}
+    return [(by_uuid[m.expert_id], m) for m in matcher.rank_experts(record.id, k=count)]
 
 
 def experts_for_need(need: Need, limit: int = 10, *, for_host: bool = False) -> list[RankedExpert]:
@@ -229,7 +228,7 @@ def ranked_expert_ids(
             kept = _still_eligible(need, cached, for_host, limit)
             if len(kept) >= limit or len(cached) < limit * OVERFETCH:
                 return kept
-    ranked = [(r.expert.id, r.match) for r in _rank_experts(need, limit * OVERFETCH, for_host)]
+    ranked = _rank_experts(need, limit * OVERFETCH, for_host)
     if seconds > 0:
         _RANKINGS.put(key, ranked)
     return ranked[:limit]
