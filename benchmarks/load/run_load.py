@@ -29,6 +29,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -149,20 +150,18 @@ def main() -> None:
         assert status == 200, status
         assert candidates > 0, "no candidates on the page"
         print(f"page {target['path']}: {candidates} candidates; first view {first:.2f} s")
-        # Warm-up: the first view of the need in each worker ranks every candidate (seconds);
-        # repeat short parallel bursts until no response is slow any more (at most 5 minutes).
+        # Warm-up: the first view of the need in each worker ranks every candidate (seconds).
+        # A busy sync worker accepts no connection, so as many parallel views as workers reach
+        # every worker; repeat until three rounds in a row are all fast (at most 5 minutes).
         header = ["-H", f"Cookie: {cookie}", base + target["path"]]
-        warm = [wrk, "-t1", f"-c{args.workers * 2}", "-d10s", "--timeout", "2s"]
-        warm += ["-s", str(HERE / "report.lua"), *header]
         began = time.monotonic()
-        while time.monotonic() - began < 300:
-            burst = subprocess.run(warm, capture_output=True, text=True, check=True)  # noqa: S603
-            figures = json.loads(burst.stdout.strip().splitlines()[-1])
-            # A slow view still running past 2 s counts as a timeout (it goes on filling that
-            # worker's ranking); warm means a whole burst without one.
-            done = figures["requests"] >= 20 * args.workers and figures["max_ms"] < 1000
-            if done and figures["errors_timeout"] == 0:
-                break
+        fast_rounds = 0
+        with ThreadPoolExecutor(args.workers) as pool:
+            while fast_rounds < 3 and time.monotonic() - began < 300:
+                views = list(
+                    pool.map(lambda _: _get(base, target["path"], cookie), range(args.workers))
+                )
+                fast_rounds = fast_rounds + 1 if max(v[2] for v in views) < 1 else 0
         print(f"warm-up: {time.monotonic() - began:.0f} s")
         database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
         for connections in (int(c) for c in args.connections.split(",")):
