@@ -32,12 +32,13 @@ class ProcessCache(Generic[V]):
             return None
         return item[1]
 
-    def put(self, key: Hashable, value: V) -> None:
+    def put(self, key: Hashable, value: V, age: float = 0.0) -> None:
+        """Keep ``value``, made ``age`` seconds ago (it expires that much sooner)."""
         with self._lock:
             self._items.pop(key, None)
             if len(self._items) >= self._size:
                 self._items.pop(next(iter(self._items)))
-            self._items[key] = (time.monotonic(), value)
+            self._items[key] = (time.monotonic() - age, value)
 
     def clear(self) -> None:
         with self._lock:

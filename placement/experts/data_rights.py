@@ -20,6 +20,7 @@ from placement import audit
 from placement.auth.passwords import hash_password
 from placement.experts.documents import stored_path
 from placement.extensions import db
+from placement.matches.services import forget_rankings
 from placement.models import (
     AuditEvent,
     ConsentRecord,
@@ -124,10 +125,10 @@ def erase_account(user: User) -> list[Path]:
     transaction has committed (deleting them earlier would lose them if it rolled back).
 
     Removed: name, email, password, languages, skills, availability, qualifications, documents
-    (files too), summary, education, region, interests and notifications. Kept, no longer
-    linked to anyone identifiable: the placements and outcome reports (for evaluation), gender and
-    countries (for the fairness tables), the consent history (proof of lawful processing) and the
-    audit trail.
+    (files too), summary, education, region, interests, notifications and every kept ranking.
+    Kept, no longer linked to anyone identifiable: the placements and outcome reports (for
+    evaluation), gender and countries (for the fairness tables), the consent history (proof of
+    lawful processing) and the audit trail.
     """
     profile = user.expert_profile
     files = []
@@ -152,6 +153,7 @@ def erase_account(user: User) -> list[Path]:
         profile.remote_ok = False
         profile.anonymised_at = utcnow()
         db.session.execute(delete(Interest).where(Interest.expert_id == profile.id))
+        forget_rankings()  # kept rankings name the expert and the skills that matched
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     audit.record("user.erase", user, actor=user, reason="Erased at the person's request.")
     user.email = f"erased-{user.uuid}@erased.invalid"

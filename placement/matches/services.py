@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
+from placement.database import commit_apart, in_read_request
 from placement.extensions import db
 from placement.matches.records import expert_record, expert_records_where, need_record
 from placement.models import (
@@ -28,9 +30,11 @@ from placement.models import (
     ExpertLanguage,
     ExpertProfile,
     Need,
+    NeedRanking,
     NeedStatus,
     Placement,
     Programme,
+    utcnow,
 )
 from placement.process_cache import ProcessCache
 from placement.taxonomy import get_taxonomy
@@ -216,22 +220,95 @@ def ranked_expert_ids(
     who agreed to share their professional profile with host institutions.
 
     Ranking every expert of a country means fitting the engine on thousands of profiles
-    (seconds), so each process keeps a need's ranking for MATCH_CACHE_SECONDS (default 300;
-    off under TESTING unless set). A kept ranking is re-checked on every use: whoever withdrew
-    consent, was erased or became ineligible (booked, profile changed) since is dropped at once.
-    New or improved profiles show up when the ranking expires, or when the need is edited."""
+    (seconds), so a need's ranking is kept for MATCH_CACHE_SECONDS (default 300; off under
+    TESTING unless set): in the database, for every worker (one fit per need, not one per
+    worker), and in each worker's memory. A kept ranking is re-checked on every use: whoever
+    withdrew consent, was erased or became ineligible (booked, profile changed) since is dropped
+    at once. New or improved profiles show up when the ranking expires, or when the need is
+    edited."""
     seconds = cache_seconds()
-    key = (str(need.uuid), need.updated_at, need.programme_id, for_host, limit * OVERFETCH)
+    pool = limit * OVERFETCH
+    key = (str(need.uuid), need.updated_at, need.programme_id, for_host, pool)
     if seconds > 0:
         cached = _RANKINGS.get(key, seconds)
+        if cached is None and (stored := _stored_ranking(need, for_host, pool, seconds)):
+            cached, age = stored
+            _RANKINGS.put(key, cached, age)
         if cached is not None:
             kept = _still_eligible(need, cached, for_host, limit)
-            if len(kept) >= limit or len(cached) < limit * OVERFETCH:
+            if len(kept) >= limit or len(cached) < pool:
                 return kept
-    ranked = _rank_experts(need, limit * OVERFETCH, for_host)
+    ranked = _rank_experts(need, pool, for_host)
     if seconds > 0:
         _RANKINGS.put(key, ranked)
+        if in_read_request():
+            _store_ranking(need, for_host, pool, ranked)
     return ranked[:limit]
+
+
+def _stored_ranking(
+    need: Need, for_host: bool, pool: int, seconds: float
+) -> tuple[list[tuple[int, Match]], float] | None:
+    """The ranking another worker made for this version of the need, if made less than
+    ``seconds`` ago, with its age."""
+    stored = db.session.scalar(
+        select(NeedRanking).where(
+            NeedRanking.need_id == need.id,
+            NeedRanking.for_host == for_host,
+            NeedRanking.pool == pool,
+        )
+    )
+    if stored is None or stored.need_version != need.updated_at:
+        return None
+    if stored.programme_id != need.programme_id:
+        return None
+    age = (utcnow() - stored.computed_at).total_seconds()
+    if not 0 <= age <= seconds:
+        return None
+    ranked = [
+        (expert_id, Match(str(need.uuid), expert_uuid, score, components, explanation))
+        for expert_id, expert_uuid, score, components, explanation in stored.entries
+    ]
+    return ranked, age
+
+
+def _store_ranking(need: Need, for_host: bool, pool: int, ranked: list[tuple[int, Match]]) -> None:
+    """Keep the ranking for the other workers. Only from a page view, in a transaction of its
+    own: inside a write it would commit that write early. Two workers storing at once is
+    harmless (the second is refused by the unique key and the first kept)."""
+    entries = [
+        [expert_id, m.expert_id, m.score, m.components, m.explanation] for expert_id, m in ranked
+    ]
+
+    def replace() -> None:
+        db.session.execute(
+            delete(NeedRanking).where(
+                NeedRanking.need_id == need.id,
+                NeedRanking.for_host == for_host,
+                NeedRanking.pool == pool,
+            )
+        )
+        db.session.add(
+            NeedRanking(
+                need_id=need.id,
+                for_host=for_host,
+                pool=pool,
+                need_version=need.updated_at,
+                programme_id=need.programme_id,
+                entries=entries,
+            )
+        )
+
+    try:
+        commit_apart(replace)
+    except IntegrityError:
+        db.session.rollback()
+
+
+def forget_rankings() -> None:
+    """Delete every kept ranking (an erasure: they name experts); they are made again."""
+    db.session.execute(delete(NeedRanking))
+    _RANKINGS.clear()
 
 
 def with_profiles(ranked: list[tuple[int, Match]]) -> list[RankedExpert]:

@@ -43,6 +43,7 @@ from placement.models.needs import (
     InterestSource,
     Need,
     NeedLanguage,
+    NeedRanking,
     NeedSkill,
     NeedStatus,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "MemberRole",
     "Need",
     "NeedLanguage",
+    "NeedRanking",
     "NeedSkill",
     "NeedStatus",
     "Notification",

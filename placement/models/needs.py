@@ -139,3 +139,27 @@ class Interest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     need: Mapped[Need] = relationship()
+
+
+class NeedRanking(Base):
+    """A need's ranked candidates as the engine made them, kept so that every web worker uses
+    the one ranking instead of fitting the engine again (seconds for a large country).
+
+    Derived data, never shown as it is: who may be seen is re-checked on every view, an edit of
+    the need or of its programme makes it stale (``need_version``, ``programme_id``), it expires
+    after MATCH_CACHE_SECONDS, and erasing an expert deletes every ranking (they name experts)."""
+
+    __tablename__ = "need_rankings"
+    __table_args__ = (UniqueConstraint("need_id", "for_host", "pool"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("needs.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    for_host: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    pool: Mapped[int] = mapped_column(Integer, nullable=False)
+    need_version: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    programme_id: Mapped[int | None] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # [[profile id, expert uuid, score, components, explanation], ...], best first
+    entries: Mapped[list[list[object]]] = mapped_column(JSON, nullable=False)

@@ -24,6 +24,7 @@ from placement.models import (
     InterestSource,
     MemberRole,
     Need,
+    NeedRanking,
     NeedStatus,
     Notification,
     OutboxEmail,
@@ -382,6 +383,78 @@ class TestKeptCandidates:
         second = matches.ranked_expert_ids(need, 2, for_host=True)
         assert len(second) == 2
         assert {i for i, _m in second}.isdisjoint(i for i, _m in first)
+
+    def _forget_in_memory(self) -> None:
+        """What another worker knows: nothing in its memory, only the database."""
+        from placement.matches import services as matches
+        from placement.needs import candidates_view
+
+        matches._RANKINGS.clear()
+        candidates_view._FRAGMENTS.clear()
+
+    def test_another_worker_uses_the_stored_ranking(
+        self, client: FlaskClient, host: InstitutionMember, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from placement.matches import services as matches
+
+        factories.ExpertFactory(occupation_label="emergency physician")
+        need = factories.NeedFactory(institution=host.institution)
+        assert "emergency physician" in self._candidates(client, need)
+        assert db.session.scalar(select(func.count()).select_from(NeedRanking)) == 1
+        self._forget_in_memory()
+
+        def no_new_ranking(*_args: object) -> None:
+            raise AssertionError("the stored ranking should have been used")
+
+        monkeypatch.setattr(matches, "_rank_experts", no_new_ranking)
+        assert "emergency physician" in self._candidates(client, need)
+
+    def test_an_old_or_outdated_stored_ranking_is_made_again(
+        self, client: FlaskClient, host: InstitutionMember, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from placement.matches import services as matches
+
+        factories.ExpertFactory()
+        need = factories.NeedFactory(institution=host.institution)
+        self._candidates(client, need)
+        calls = []
+        original = matches._rank_experts
+        monkeypatch.setattr(matches, "_rank_experts", lambda *a: calls.append(a) or original(*a))
+        stored = db.session.scalar(select(NeedRanking))
+        stored.computed_at = datetime.now(UTC) - timedelta(minutes=6)
+        db.session.commit()
+        self._forget_in_memory()
+        self._candidates(client, need)
+        assert len(calls) == 1
+        db.session.get(Need, need.id).title = "Trainer in neonatal care"
+        db.session.commit()
+        self._forget_in_memory()
+        self._candidates(client, need)
+        assert len(calls) == 2
+        assert db.session.scalar(select(func.count()).select_from(NeedRanking)) == 1
+
+    def test_erasing_an_expert_deletes_every_stored_ranking(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        from placement.experts.data_rights import erase_account
+
+        expert = factories.ExpertFactory()
+        need = factories.NeedFactory(institution=host.institution)
+        self._candidates(client, need)
+        assert db.session.scalar(select(func.count()).select_from(NeedRanking)) == 1
+        erase_account(db.session.get(User, expert.user_id))
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(NeedRanking)) == 0
+
+    def test_a_ranking_made_inside_a_write_is_not_stored(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        """Storing it would commit the write early."""
+        expert = factories.ExpertFactory()
+        need = factories.NeedFactory(institution=host.institution)
+        client.post(f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest")
+        assert db.session.scalar(select(Interest.source)) is InterestSource.HOST
+        assert db.session.scalar(select(func.count()).select_from(NeedRanking)) == 0
 
     def test_each_reader_gets_their_language_and_their_own_csrf_token(
         self,
