@@ -29,6 +29,7 @@ T = TypeVar("T")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _writes_first: ContextVar[bool] = ContextVar("writes_first", default=False)
+_reading: ContextVar[bool] = ContextVar("reading", default=False)
 log = logging.getLogger(__name__)
 
 
@@ -71,8 +72,21 @@ def install_read_requests(app: Flask) -> None:
 
 
 def in_read_request() -> bool:
-    """Whether a request that only reads is being served (not a test's request context)."""
-    return has_app_context() and bool(g.get("read_request"))
+    """Whether only reading is going on: a request that only reads is being served (not a
+    test's request context), or code inside :func:`reads_only`."""
+    return _reading.get() or (has_app_context() and bool(g.get("read_request")))
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """Work outside a request (a job) that reads for long: its transactions begin with a plain
+    BEGIN, so it does not hold SQLite's write lock, and it may not write. Commit (end the read
+    transaction) before writing what it found."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 @contextmanager
@@ -106,7 +120,8 @@ def _refuse_write_in_read_request(
         return
     if not statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
         return
-    message = f"{request.method} {request.path} wrote inside its read transaction: {statement}"
+    where = "reads_only()" if _reading.get() else f"{request.method} {request.path}"
+    message = f"{where} wrote inside its read transaction: {statement}"
     if current_app.testing:
         raise WriteInReadRequest(message)
     log.error(message)

@@ -69,6 +69,12 @@ def _refit_outcome_model(today: date) -> int:
     return refit(today)
 
 
+def _refresh_rankings(today: date) -> int:
+    from placement.matches.services import refresh_rankings
+
+    return refresh_rankings(today)
+
+
 def _send_outbox(_today: date) -> int:
     from placement.mail import send_pending
 
@@ -119,6 +125,13 @@ JOBS: dict[str, Job] = {
             _refit_outcome_model,
             {"day_of_week": "mon", "hour": 3, "minute": 0},
             "Weekly: retrain the model that learns from recorded outcomes.",
+        ),
+        Job(
+            "refresh-rankings",
+            _refresh_rankings,
+            {"minute": "*/2"},
+            "Rank again the needs people look at before their kept ranking expires, so that no "
+            "page view waits for the matching engine.",
         ),
         Job(
             "send-outbox",

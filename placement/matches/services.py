@@ -8,7 +8,7 @@ never ranked, and one who did not consent to sharing is never shown to a host.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, delete, select
@@ -19,7 +19,7 @@ from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
-from placement.database import commit_apart, in_read_request
+from placement.database import commit_apart, in_read_request, reads_only
 from placement.extensions import db
 from placement.matches.records import expert_record, expert_records_where, need_record
 from placement.models import (
@@ -185,26 +185,37 @@ def _candidate_profiles(query: Select[tuple[ExpertProfile]]) -> list[ExpertProfi
 
 
 def _rank_experts(need: Need, count: int, for_host: bool) -> list[tuple[int, Match]]:
-    """Fit the engine on every eligible expert of the need's country: the costly path."""
+    return _rank_needs([need], count, for_host)[need.id]
+
+
+def _rank_needs(
+    needs: list[Need], count: int, for_host: bool
+) -> dict[int, list[tuple[int, Match]]]:
+    """Fit the engine once on every eligible expert of the needs' country and rank each need:
+    the costly path. The needs share their country and programme (the programme's rules are
+    part of the fit)."""
+    country, programme = needs[0].country, needs[0].programme
     records = expert_records_where(
-        ExpertProfile.origin_country == need.country,
-        ExpertProfile.residence_country != need.country,
+        ExpertProfile.origin_country == country,
+        ExpertProfile.residence_country != country,
         ExpertProfile.anonymised_at.is_(None),
     )
     allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
     records = {i: pair for i, pair in records.items() if pair[0] in allowed}
     if not records:
-        return []
-    busy = booked_windows(list(records))
-    record = need_record(need)
+        return {need.id: [] for need in needs}
+    need_records = {need.id: need_record(need) for need in needs}
     matcher = outcome_aware_matcher().fit(
         [expert for _user_id, expert in records.values()],
-        [record],
+        list(need_records.values()),
         taxonomy=get_taxonomy(),
-        rules=programme_rules(need.programme, busy),
+        rules=programme_rules(programme, booked_windows(list(records))),
     )
     by_uuid = {expert.id: expert_id for expert_id, (_user_id, expert) in records.items()}
-    return [(by_uuid[m.expert_id], m) for m in matcher.rank_experts(record.id, k=count)]
+    return {
+        need_id: [(by_uuid[m.expert_id], m) for m in matcher.rank_experts(record.id, k=count)]
+        for need_id, record in need_records.items()
+    }
 
 
 def experts_for_need(need: Need, limit: int = 10, *, for_host: bool = False) -> list[RankedExpert]:
@@ -276,33 +287,69 @@ def _store_ranking(need: Need, for_host: bool, pool: int, ranked: list[tuple[int
     """Keep the ranking for the other workers. Only from a page view, in a transaction of its
     own: inside a write it would commit that write early. Two workers storing at once is
     harmless (the second is refused by the unique key and the first kept)."""
-    entries = [
-        [expert_id, m.expert_id, m.score, m.components, m.explanation] for expert_id, m in ranked
-    ]
-
-    def replace() -> None:
-        db.session.execute(
-            delete(NeedRanking).where(
-                NeedRanking.need_id == need.id,
-                NeedRanking.for_host == for_host,
-                NeedRanking.pool == pool,
-            )
-        )
-        db.session.add(
-            NeedRanking(
-                need_id=need.id,
-                for_host=for_host,
-                pool=pool,
-                need_version=need.updated_at,
-                programme_id=need.programme_id,
-                entries=entries,
-            )
-        )
-
     try:
-        commit_apart(replace)
+        commit_apart(lambda: _replace_ranking(need, for_host, pool, ranked))
     except IntegrityError:
         db.session.rollback()
+
+
+def _replace_ranking(
+    need: Need, for_host: bool, pool: int, ranked: list[tuple[int, Match]]
+) -> None:
+    db.session.execute(
+        delete(NeedRanking).where(
+            NeedRanking.need_id == need.id,
+            NeedRanking.for_host == for_host,
+            NeedRanking.pool == pool,
+        )
+    )
+    db.session.add(
+        NeedRanking(
+            need_id=need.id,
+            for_host=for_host,
+            pool=pool,
+            need_version=need.updated_at,
+            programme_id=need.programme_id,
+            entries=[
+                [expert_id, m.expert_id, m.score, m.components, m.explanation]
+                for expert_id, m in ranked
+            ],
+        )
+    )
+
+
+def refresh_rankings(_today: date) -> int:
+    """The refresh-rankings job: rank again, before they expire, the stored rankings of open and
+    approved needs made more than a third of MATCH_CACHE_SECONDS ago, so that page views find a
+    fresh ranking instead of fitting the engine. Needs of one country and programme share one
+    fit; the fitting only reads (it does not hold SQLite's write lock) and the rankings are
+    written at the end. Returns how many rankings were made."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return 0
+    due = utcnow() - timedelta(seconds=seconds / 3)
+    with reads_only():
+        rows = db.session.execute(
+            select(NeedRanking.for_host, NeedRanking.pool, Need)
+            .join(Need, Need.id == NeedRanking.need_id)
+            .where(
+                Need.status.in_((NeedStatus.OPEN, NeedStatus.APPROVED)),
+                NeedRanking.computed_at < due,
+            )
+            .order_by(Need.id)
+        ).all()
+        groups: dict[tuple[str, int | None, bool], list[tuple[Need, int]]] = {}
+        for for_host, pool, need in rows:
+            groups.setdefault((need.country, need.programme_id, for_host), []).append((need, pool))
+        made = []
+        for (_country, _programme, for_host), members in groups.items():
+            needs = list({need.id: need for need, _pool in members}.values())
+            ranked = _rank_needs(needs, max(pool for _need, pool in members), for_host)
+            made += [(need, for_host, pool, ranked[need.id][:pool]) for need, pool in members]
+        db.session.commit()  # the read transaction ends; the job's write begins
+    for need, for_host, pool, ranked in made:
+        _replace_ranking(need, for_host, pool, ranked)
+    return len(made)
 
 
 def forget_rankings() -> None:

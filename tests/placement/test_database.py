@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import Engine, create_engine, insert, select
 
-from placement.database import WriteInReadRequest, commit_apart, configure_engine
+from placement.database import WriteInReadRequest, commit_apart, configure_engine, reads_only
 from placement.extensions import db
 from placement.models import ExpertProfile, Notification, Role
 from tests import factories
@@ -19,6 +19,17 @@ from tests import factories
 
 def _notification_row(user_id: int) -> dict[str, object]:
     return {"user_id": user_id, "kind": "test", "title": "Hello", "body": "Hello"}
+
+
+def _sqlite_with_another_writer(tmp_path: Path) -> tuple[Engine, sqlite3.Connection]:
+    """A scratch SQLite file with our engine set-up, and a second connection that fails at once
+    (no busy wait) if it cannot take the write lock."""
+    path = tmp_path / "locks.db"
+    engine = create_engine(f"sqlite:///{path}")
+    configure_engine(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    return engine, sqlite3.connect(path, timeout=0, isolation_level=None)
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
@@ -72,12 +83,7 @@ def test_an_expert_without_a_profile_gets_one_on_a_read_request(
 def test_a_read_request_does_not_hold_the_sqlite_write_lock(app: Flask, tmp_path: Path) -> None:
     """While a page view reads, another process writes at once (no busy wait): the view's
     transaction began with a plain BEGIN, not BEGIN IMMEDIATE."""
-    path = tmp_path / "locks.db"
-    engine = create_engine(f"sqlite:///{path}")
-    configure_engine(engine)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    engine, other = _sqlite_with_another_writer(tmp_path)
     try:
         with app.test_request_context("/", method="GET"), engine.connect() as reader:
             app.preprocess_request()
@@ -90,6 +96,25 @@ def test_a_read_request_does_not_hold_the_sqlite_write_lock(app: Flask, tmp_path
             writer.exec_driver_sql("SELECT count(*) FROM t").scalar()
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+        engine.dispose()
+
+
+def test_a_write_inside_reads_only_is_refused(app: Flask, db_session: object) -> None:
+    user = factories.StaffFactory()
+    with app.app_context(), reads_only(), pytest.raises(WriteInReadRequest, match="reads_only"):
+        db.session.execute(insert(Notification).values(**_notification_row(user.id)))
+
+
+def test_a_reading_job_does_not_hold_the_sqlite_write_lock(app: Flask, tmp_path: Path) -> None:
+    engine, other = _sqlite_with_another_writer(tmp_path)
+    try:
+        with app.app_context(), reads_only(), engine.connect() as reader:
+            reader.exec_driver_sql("SELECT count(*) FROM t").scalar()
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("INSERT INTO t VALUES (1)")
+            other.execute("COMMIT")
     finally:
         other.close()
         engine.dispose()

@@ -71,6 +71,19 @@ def _need_form(**changes: object) -> dict[str, object]:
     return {k: v for k, v in form.items() if v is not None}
 
 
+def _withdraw_sharing(user_id: int) -> None:
+    """The expert withdraws consent to share their profile with host institutions."""
+    db.session.add(
+        ConsentRecord(
+            user_id=user_id,
+            purpose=ConsentPurpose.SHARE_WITH_HOSTS,
+            granted=False,
+            text_version="test",
+        )
+    )
+    db.session.commit()
+
+
 @pytest.fixture
 def host(login: Callable[[User], User]) -> InstitutionMember:
     member = factories.HostMemberFactory()
@@ -252,15 +265,7 @@ class TestCandidates:
         self, client: FlaskClient, host: InstitutionMember
     ) -> None:
         expert = factories.ExpertFactory(occupation_label="emergency physician")
-        db.session.add(
-            ConsentRecord(
-                user_id=expert.user_id,
-                purpose=ConsentPurpose.SHARE_WITH_HOSTS,
-                granted=False,
-                text_version="test",
-            )
-        )
-        db.session.commit()
+        _withdraw_sharing(expert.user_id)
         need = factories.NeedFactory(institution=host.institution)
         assert "emergency physician" not in _page(client.get(f"/host/needs/{need.uuid}"))
 
@@ -313,15 +318,7 @@ class TestKeptCandidates:
         need = factories.NeedFactory(institution=host.institution)
         first = self._candidates(client, need)
         assert "emergency physician" in first and "midwife" in first
-        db.session.add(
-            ConsentRecord(
-                user_id=leaving.user_id,
-                purpose=ConsentPurpose.SHARE_WITH_HOSTS,
-                granted=False,
-                text_version="test",
-            )
-        )
-        db.session.commit()
+        _withdraw_sharing(leaving.user_id)
         second = self._candidates(client, need)
         assert "midwife" not in second and "emergency physician" in second
         assert kept.user.email not in second
@@ -366,15 +363,7 @@ class TestKeptCandidates:
         assert len(first) == 2
         by_id = {e.id: e for e in experts}
         for expert_id, _match in first:
-            db.session.add(
-                ConsentRecord(
-                    user_id=by_id[expert_id].user_id,
-                    purpose=ConsentPurpose.SHARE_WITH_HOSTS,
-                    granted=False,
-                    text_version="test",
-                )
-            )
-        db.session.commit()
+            _withdraw_sharing(by_id[expert_id].user_id)
 
         def no_new_ranking(*_args: object) -> None:
             raise AssertionError("the kept ranking should have been enough")
@@ -455,6 +444,40 @@ class TestKeptCandidates:
         client.post(f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest")
         assert db.session.scalar(select(Interest.source)) is InterestSource.HOST
         assert db.session.scalar(select(func.count()).select_from(NeedRanking)) == 0
+
+    def test_the_job_ranks_again_what_is_about_to_expire(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        host: InstitutionMember,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from placement.jobs import run_job
+        from placement.matches import services as matches
+
+        factories.ExpertFactory()
+        needs = [factories.NeedFactory(institution=host.institution) for _ in range(3)]
+        for need in needs:
+            self._candidates(client, need)
+        db.session.get(Need, needs[2].id).status = NeedStatus.CLOSED
+        old = datetime.now(UTC) - timedelta(minutes=2)
+        for stored in db.session.scalars(select(NeedRanking)):
+            stored.computed_at = old
+        db.session.commit()
+        loads = []
+        original = matches.expert_records_where
+        monkeypatch.setattr(
+            matches, "expert_records_where", lambda *c: loads.append(c) or original(*c)
+        )
+        assert run_job(app, "refresh-rankings", TODAY) == 2
+        assert len(loads) == 1  # one fit for the two open needs of one country and programme
+        made = dict(db.session.execute(select(NeedRanking.need_id, NeedRanking.computed_at)).all())
+        assert made[needs[0].id] > old and made[needs[1].id] > old
+        assert made[needs[2].id] == old  # closed: left to expire
+        assert run_job(app, "refresh-rankings", TODAY) == 0  # nothing due any more
+        self._forget_in_memory()
+        monkeypatch.setattr(matches, "_rank_experts", lambda *_a: pytest.fail("ranked again"))
+        assert "Candidate 1" in self._candidates(client, needs[0])
 
     def test_each_reader_gets_their_language_and_their_own_csrf_token(
         self,
