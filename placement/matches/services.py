@@ -8,7 +8,7 @@ never ranked, and one who did not consent to sharing is never shown to a host.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, delete, select
@@ -249,11 +249,12 @@ def ranked_expert_ids(
             kept = _still_eligible(need, cached, for_host, limit)
             if len(kept) >= limit or len(cached) < pool:
                 return kept
+    of = _RankingOf.of(need, for_host, pool)  # before ranking: the need may change meanwhile
     ranked = _rank_experts(need, pool, for_host)
     if seconds > 0:
         _RANKINGS.put(key, ranked)
         if in_read_request():
-            _store_ranking(need, for_host, pool, ranked)
+            _store_ranking(of, ranked)
     return ranked[:limit]
 
 
@@ -283,33 +284,47 @@ def _stored_ranking(
     return ranked, age
 
 
-def _store_ranking(need: Need, for_host: bool, pool: int, ranked: list[tuple[int, Match]]) -> None:
+@dataclass(frozen=True)
+class _RankingOf:
+    """Which ranking: the need as it was ranked (read before any commit, so that an edit made
+    meanwhile leaves the stored ranking outdated, not passed off as current)."""
+
+    need_id: int
+    need_version: datetime
+    programme_id: int | None
+    for_host: bool
+    pool: int
+
+    @classmethod
+    def of(cls, need: Need, for_host: bool, pool: int) -> _RankingOf:
+        return cls(need.id, need.updated_at, need.programme_id, for_host, pool)
+
+
+def _store_ranking(of: _RankingOf, ranked: list[tuple[int, Match]]) -> None:
     """Keep the ranking for the other workers. Only from a page view, in a transaction of its
     own: inside a write it would commit that write early. Two workers storing at once is
     harmless (the second is refused by the unique key and the first kept)."""
     try:
-        commit_apart(lambda: _replace_ranking(need, for_host, pool, ranked))
+        commit_apart(lambda: _replace_ranking(of, ranked))
     except IntegrityError:
         db.session.rollback()
 
 
-def _replace_ranking(
-    need: Need, for_host: bool, pool: int, ranked: list[tuple[int, Match]]
-) -> None:
+def _replace_ranking(of: _RankingOf, ranked: list[tuple[int, Match]]) -> None:
     db.session.execute(
         delete(NeedRanking).where(
-            NeedRanking.need_id == need.id,
-            NeedRanking.for_host == for_host,
-            NeedRanking.pool == pool,
+            NeedRanking.need_id == of.need_id,
+            NeedRanking.for_host == of.for_host,
+            NeedRanking.pool == of.pool,
         )
     )
     db.session.add(
         NeedRanking(
-            need_id=need.id,
-            for_host=for_host,
-            pool=pool,
-            need_version=need.updated_at,
-            programme_id=need.programme_id,
+            need_id=of.need_id,
+            for_host=of.for_host,
+            pool=of.pool,
+            need_version=of.need_version,
+            programme_id=of.programme_id,
             entries=[
                 [expert_id, m.expert_id, m.score, m.components, m.explanation]
                 for expert_id, m in ranked
@@ -344,11 +359,12 @@ def refresh_rankings(_today: date) -> int:
         made = []
         for (_country, _programme, for_host), members in groups.items():
             needs = list({need.id: need for need, _pool in members}.values())
+            rankings = [_RankingOf.of(need, for_host, pool) for need, pool in members]
             ranked = _rank_needs(needs, max(pool for _need, pool in members), for_host)
-            made += [(need, for_host, pool, ranked[need.id][:pool]) for need, pool in members]
+            made += [(of, ranked[of.need_id][: of.pool]) for of in rankings]
         db.session.commit()  # the read transaction ends; the job's write begins
-    for need, for_host, pool, ranked in made:
-        _replace_ranking(need, for_host, pool, ranked)
+    for of, ranked in made:
+        _replace_ranking(of, ranked)
     return len(made)
 
 

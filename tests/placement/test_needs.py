@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from placement.extensions import db
 from placement.jobs import run_due
@@ -421,6 +421,33 @@ class TestKeptCandidates:
         self._candidates(client, need)
         assert len(calls) == 2
         assert db.session.scalar(select(func.count()).select_from(NeedRanking)) == 1
+
+    def test_an_edit_during_the_ranking_leaves_the_stored_one_outdated(
+        self, client: FlaskClient, host: InstitutionMember, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The ranking is stored under the version of the need it was made from."""
+        from placement.database import writes_first
+        from placement.matches import services as matches
+
+        factories.ExpertFactory()
+        need = factories.NeedFactory(institution=host.institution)
+        ranked_version = db.session.get(Need, need.id).updated_at
+        original = matches._rank_experts
+
+        def rank_while_someone_edits(*args: object) -> object:
+            ranked = original(*args)
+            with writes_first():  # another request's edit, committed meanwhile
+                db.session.execute(
+                    update(Need)
+                    .where(Need.id == need.id)
+                    .values(updated_at=ranked_version + timedelta(seconds=5))
+                )
+            db.session.expire_all()
+            return ranked
+
+        monkeypatch.setattr(matches, "_rank_experts", rank_while_someone_edits)
+        self._candidates(client, need)
+        assert db.session.scalar(select(NeedRanking.need_version)) == ranked_version
 
     def test_erasing_an_expert_deletes_every_stored_ranking(
         self, client: FlaskClient, host: InstitutionMember
