@@ -104,6 +104,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--duration", type=int, default=30, help="seconds of load")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--also",
+        default="/notifications/",
+        help="a simple signed-in page measured after the need page at the first connection "
+        "count, as the stack's own ceiling ('' to skip)",
+    )
     args = parser.parse_args()
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -164,8 +170,12 @@ def main() -> None:
                 fast_rounds = fast_rounds + 1 if max(v[2] for v in views) < 1 else 0
         print(f"warm-up: {time.monotonic() - began:.0f} s")
         database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-        for connections in (int(c) for c in args.connections.split(",")):
+        counts = [int(c) for c in args.connections.split(",")]
+        for connections in counts:
             _measure(wrk, args, connections, header, database)
+        if args.also:
+            print(f"for comparison, {args.also} (no ranking, no candidates):")
+            _measure(wrk, args, counts[0], [*header[:-1], base + args.also], database)
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         try:

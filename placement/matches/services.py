@@ -194,7 +194,7 @@ def _rank_needs(
     """Fit the engine once on every eligible expert of the needs' country and rank each need:
     the costly path. The needs share their country and programme (the programme's rules are
     part of the fit)."""
-    country, programme = needs[0].country, needs[0].programme
+    country = needs[0].country
     records = expert_records_where(
         ExpertProfile.origin_country == country,
         ExpertProfile.residence_country != country,
@@ -209,7 +209,7 @@ def _rank_needs(
         [expert for _user_id, expert in records.values()],
         list(need_records.values()),
         taxonomy=get_taxonomy(),
-        rules=programme_rules(programme, booked_windows(list(records))),
+        rules=programme_rules(needs[0].programme, booked_windows(list(records))),
     )
     by_uuid = {expert.id: expert_id for expert_id, (_user_id, expert) in records.items()}
     return {
