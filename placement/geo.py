@@ -56,3 +56,22 @@ def language_name(code: str | None) -> str:
     if not code:
         return ""
     return Locale.parse(_locale_code()).languages.get(code, iso_languages().get(code, code))
+
+
+@lru_cache(maxsize=8)
+def _zones(locale_code: str) -> tuple[tuple[str, str], ...]:
+    """Every time zone CLDR ties to a country and this Python knows, named in the reader's
+    language ("Canada (Toronto) Time" / "heure : Canada (Toronto)")."""
+    from zoneinfo import available_timezones
+
+    from babel.core import get_global
+    from babel.dates import get_timezone, get_timezone_location
+
+    known = available_timezones()
+    zones = {z for zs in get_global("territory_zones").values() for z in zs if z in known}
+    pairs = [(z, get_timezone_location(get_timezone(z), locale=locale_code)) for z in zones]
+    return tuple(sorted(pairs, key=lambda pair: (pair[1].casefold(), pair[0])))
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    return list(_zones(_locale_code()))

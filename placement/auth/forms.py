@@ -112,5 +112,18 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class SettingsForm(FlaskForm):
+    """Account settings; the choices are set by the view (they depend on the reader's
+    language)."""
+
+    timezone = SelectField(
+        _l("Time zone"),
+        description=_l(
+            "Dates and times are shown in this time zone, and remote sessions in yours and the "
+            "host's."
+        ),
+    )
+
+
 class LocaleForm(FlaskForm):
     locale = SelectField(_l("Language"), validators=[DataRequired()])

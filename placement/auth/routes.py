@@ -26,10 +26,12 @@ from placement.auth.forms import (
     LoginForm,
     ResetPasswordForm,
     ResetRequestForm,
+    SettingsForm,
 )
 from placement.auth.redirects import safe_next
 from placement.extensions import db, limiter
 from placement.forms import add_error, select_choices
+from placement.geo import zone_choices
 from placement.models import InstitutionType
 
 bp = Blueprint("auth", __name__)
@@ -203,6 +205,21 @@ def change_password() -> str | Response:
             )
             return redirect(url_for("main.dashboard"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/settings", methods=["GET", "POST"])
+def settings() -> str | Response:
+    user = signed_in_user()
+    form = SettingsForm(data={"timezone": user.timezone or ""})
+    form.timezone.choices = select_choices(
+        [("", _("Automatic: from your country of residence")), *zone_choices()]
+    )
+    if form.validate_on_submit():
+        user.timezone = form.timezone.data or None
+        db.session.commit()
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("auth.settings"))
+    return render_template("auth/settings.html", form=form)
 
 
 @bp.route("/locale", methods=["POST"])
