@@ -298,13 +298,9 @@ class TestKeptCandidates:
 
     @pytest.fixture(autouse=True)
     def _kept(self, app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-        from placement.matches import services as matches
-        from placement.needs import candidates_view
-
         monkeypatch.setitem(app.config, "MATCH_CACHE_SECONDS", 300)
         yield
-        matches._RANKINGS.clear()
-        candidates_view._FRAGMENTS.clear()
+        self._forget_in_memory()
 
     def _candidates(self, client: FlaskClient, need: Need, **headers: str) -> str:
         page = _page(client.get(f"/host/needs/{need.uuid}", headers=headers))
