@@ -70,7 +70,11 @@ NEED_STATUS_HELP = {
         "Only your institution sees this draft. Send it to programme staff when it is ready."
     ),
     NeedStatus.SUBMITTED: _l("Programme staff are reviewing it. Experts cannot see it yet."),
-    NeedStatus.APPROVED: _l("Approved by programme staff; it opens to experts shortly."),
+    NeedStatus.APPROVED: _l(
+        "Approved by programme staff. Experts cannot see it yet: programme staff open it to"
+        " experts next, and you are told when they do. Meanwhile you can look at the ranked"
+        " candidates."
+    ),
     NeedStatus.OPEN: _l("Experts can see it and staff are proposing candidates."),
     NeedStatus.FILLED: _l("All the experts wanted have been placed."),
     NeedStatus.CLOSED: _l("Closed: experts no longer see it."),

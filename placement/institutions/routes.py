@@ -30,6 +30,9 @@ def dashboard() -> str:
         institutions=institutions,
         needs=needs,
         placements=placements,
+        to_confirm=[
+            p for inst in institutions for p in services.awaiting_confirmation(placements[inst.id])
+        ],
     )
 
 

@@ -19,6 +19,7 @@ from placement.models import (
     MemberRole,
     Need,
     Placement,
+    PlacementStatus,
     Role,
     User,
     utcnow,
@@ -57,6 +58,16 @@ def placements_of(institution: Institution) -> list[Placement]:
             .order_by(Placement.start.desc(), Placement.id.desc())
         )
     )
+
+
+def awaiting_confirmation(placements: list[Placement]) -> list[Placement]:
+    """Placements whose expert accepted and which wait for the host to confirm (the host's
+    dashboard prompts for these: staff cannot approve before)."""
+    return [
+        p
+        for p in placements
+        if p.status is PlacementStatus.ACCEPTED and p.host_confirmed_at is None
+    ]
 
 
 def membership(user: User, institution_uuid: str) -> InstitutionMember | None:

@@ -26,6 +26,7 @@ from placement.models import (
     utcnow,
 )
 from placement.notifications import notify
+from placement.staff.blockers import Blocker
 
 
 class TransitionError(Exception):
@@ -117,7 +118,9 @@ TRANSITIONS = {
 # What the host is told, per transition (the staff's reason follows when there is one).
 _HOST_MESSAGES = {
     "send_back": _l("Programme staff sent your need back for changes"),
-    "approve": _l("Programme staff approved your need"),
+    "approve": _l(
+        "Programme staff approved your need; they will open it to experts next (you will be told)"
+    ),
     "open": _l("Your need is now open to experts"),
     "fill": _l("Your need is filled"),
     "close": _l("Your need was closed"),
@@ -125,14 +128,59 @@ _HOST_MESSAGES = {
 }
 
 
-def available_transitions(need: Need, user: User) -> list[Transition]:
-    """The changes ``user`` may make to ``need`` now (for the buttons on its page)."""
+@dataclass(frozen=True)
+class OfferedTransition:
+    """A change the user may make, with what stands in its way (empty: it will succeed)."""
+
+    transition: Transition
+    blockers: tuple[Blocker, ...]
+
+    @property
+    def name(self) -> str:
+        return self.transition.name
+
+    @property
+    def label(self) -> object:
+        return self.transition.label
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.transition.needs_reason
+
+    @property
+    def possible(self) -> bool:
+        return not self.blockers
+
+
+def available_transitions(need: Need, user: User) -> list[OfferedTransition]:
+    """The changes ``user`` may make to ``need`` now (for the buttons on its page), each with
+    its blockers, computed by the checks :func:`transition` runs."""
     return [
-        t
+        OfferedTransition(t, tuple(blockers(need, t)))
         for t in TRANSITIONS.values()
         if need.status in t.sources
         and ((t.by_staff and user.is_staff) or (t.by_host and not user.is_staff))
     ]
+
+
+def blockers(need: Need, transition: Transition) -> list[Blocker]:
+    """What stops ``transition`` now, besides its source state and its reason."""
+    found: list[Blocker] = []
+    if transition.name not in ("submit", "approve", "open"):
+        return found
+    if need.institution.status is not VerificationStatus.VERIFIED:
+        found.append(
+            Blocker(
+                str(_l("The institution must be verified by programme staff first.")),
+                "staff",
+                "verify_institution",
+            )
+        )
+    if need.end < date.today():
+        found.append(
+            Blocker(str(_l("The dates of this need are in the past.")), "host", "edit_need")
+        )
+    return found
 
 
 def _check(need: Need, transition: Transition, reason: str | None) -> None:
@@ -147,11 +195,9 @@ def _check(need: Need, transition: Transition, reason: str | None) -> None:
         )
     if transition.needs_reason and not (reason and reason.strip()):
         raise TransitionError(str(_l("Give a reason: the host will read it.")))
-    verified = need.institution.status is VerificationStatus.VERIFIED
-    if transition.name in ("submit", "approve", "open") and not verified:
-        raise TransitionError(str(_l("The institution must be verified by programme staff first.")))
-    if transition.name in ("submit", "approve", "open") and need.end < date.today():
-        raise TransitionError(str(_l("The dates of this need are in the past.")))
+    found = blockers(need, transition)
+    if found:
+        raise TransitionError(found[0].message)
 
 
 def transition(need: Need, name: str, *, actor: User | None, reason: str | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -26,6 +27,7 @@ from placement.placements.forms import (
     StepForm,
 )
 from placement.programmes.services import all_programmes, programme_by_uuid
+from placement.staff.blockers import who_label
 from placement.staff.services import audit_trail
 
 bp = Blueprint("placements", __name__)
@@ -33,6 +35,11 @@ TOP_CANDIDATES = 3
 CANDIDATE_POOL = 50
 # A host sees the expert's identity, contact and documents only once staff have approved.
 IDENTITY_VISIBLE = BOOKED_STATUSES | {PlacementStatus.COMPLETED}
+
+
+@bp.app_context_processor
+def _blocker_helpers() -> dict[str, object]:
+    return {"blocker_who_label": who_label}
 
 
 def _placement(placement_id: str) -> tuple[object, str]:
@@ -105,6 +112,31 @@ def step(placement_id: str, transition_name: str) -> str | Response | tuple[str,
         ),
         "success",
     )
+    return redirect(url_for("placements.view", placement_id=placement_id))
+
+
+@bp.route("/placements/<placement_id>/remind-host", methods=["POST"])
+@staff_required
+def remind_host(placement_id: str) -> Response:
+    """Staff ask the host to confirm an accepted expert (the blocker of Approve)."""
+    placement, _role = _placement(placement_id)
+    if not StepForm().validate_on_submit():
+        abort(400)
+    try:
+        told = workflow.remind_host(placement, actor=signed_in_user())
+    except workflow.WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            ngettext(
+                "Reminder sent to %(num)d member of the host institution.",
+                "Reminder sent to %(num)d members of the host institution.",
+                told,
+            ),
+            "success",
+        )
     return redirect(url_for("placements.view", placement_id=placement_id))
 
 

@@ -38,6 +38,7 @@ from placement.models import (
     utcnow,
 )
 from placement.notifications import notify
+from placement.staff.blockers import Blocker
 
 S = PlacementStatus
 OFFER_DAYS = 14
@@ -130,12 +131,67 @@ def role_in(placement: Placement, user: User) -> str | None:
     return "host" if member else None
 
 
-def available_steps(placement: Placement, user: User) -> list[Step]:
+@dataclass(frozen=True)
+class OfferedStep:
+    """A step the user may take, with what stands in its way (empty: it will succeed)."""
+
+    step: Step
+    blockers: tuple[Blocker, ...]
+
+    @property
+    def name(self) -> str:
+        return self.step.name
+
+    @property
+    def label(self) -> object:
+        return self.step.label
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.step.needs_reason
+
+    @property
+    def possible(self) -> bool:
+        return not self.blockers
+
+
+def available_steps(placement: Placement, user: User) -> list[OfferedStep]:
+    """The steps ``user`` may take on the placement now, each with its blockers, computed by the
+    same checks :func:`transition` runs (so a button offered without blockers succeeds)."""
     role = role_in(placement, user)
     steps = [s for s in STEPS.values() if s.actor == role and placement.status in s.sources]
     if role == "host" and placement.host_confirmed_at is not None:
         steps = [s for s in steps if s.name != "confirm"]
-    return steps
+    return [OfferedStep(s, tuple(blockers(placement, s))) for s in steps]
+
+
+def blockers(
+    placement: Placement, step: Step, today: date | None = None, *, lock: bool = False
+) -> list[Blocker]:
+    """What stops ``step`` now. Without ``lock`` nothing is changed or locked (page views);
+    :func:`transition` calls it with ``lock`` inside the approving transaction."""
+    today = today or date.today()
+    found: list[Blocker] = []
+    if (
+        step.name in ("accept", "decline")
+        and placement.offer_deadline
+        and placement.offer_deadline < today
+    ):
+        found.append(Blocker(str(_l("The deadline to answer this offer has passed.")), "staff"))
+    if step.name == "approve":
+        if placement.host_confirmed_at is None:
+            found.append(
+                Blocker(
+                    str(_l("Waiting for the host to confirm this expert.")), "host", "remind_host"
+                )
+            )
+        found.extend(
+            Blocker(message, "programme")
+            for message in programme_rule_problems(placement, lock=lock)
+        )
+        if _overlapping(placement):
+            found.append(Blocker(str(OVERLAP_MESSAGE), "staff"))
+    return found
 
 
 # proposing -----------------------------------------------------------------------------------
@@ -271,20 +327,18 @@ def transition(
 
 
 def _preconditions(placement: Placement, step: Step, today: date) -> None:
+    if step.name == "approve":
+        _lock_expert(placement.expert_id)
+    found = blockers(placement, step, today, lock=True)
+    if found:
+        first = found[0]
+        if first.message == str(OVERLAP_MESSAGE):
+            raise DoubleBooking(first.message)
+        if first.remedy == "remind_host":
+            raise WorkflowError(str(_l("The host institution has not confirmed this expert yet.")))
+        raise WorkflowError(first.message)
     if step.name == "offer":
         placement.offer_deadline = today + timedelta(days=OFFER_DAYS)
-    if (
-        step.name in ("accept", "decline")
-        and placement.offer_deadline
-        and (placement.offer_deadline < today)
-    ):
-        raise WorkflowError(str(_l("The deadline to answer this offer has passed.")))
-    if step.name == "approve":
-        if placement.host_confirmed_at is None:
-            raise WorkflowError(str(_l("The host institution has not confirmed this expert yet.")))
-        check_programme_rules(placement)
-        _lock_expert(placement.expert_id)
-        _check_no_overlap(placement)
 
 
 def _stamp(placement: Placement, step: Step, actor: User | None, reason: str | None) -> None:
@@ -308,20 +362,22 @@ def _lock_expert(expert_id: int) -> None:
     )
 
 
-def _check_no_overlap(placement: Placement) -> None:
-    clash = db.session.scalar(
-        select(Placement.id).where(
-            Placement.expert_id == placement.expert_id,
-            Placement.id != placement.id,
-            Placement.status.in_(BOOKED_STATUSES),
-            Placement.start <= placement.end,
-            Placement.end >= placement.start,
+OVERLAP_MESSAGE = _l("The expert already has an approved placement on overlapping dates.")
+
+
+def _overlapping(placement: Placement) -> bool:
+    return (
+        db.session.scalar(
+            select(Placement.id).where(
+                Placement.expert_id == placement.expert_id,
+                Placement.id != placement.id,
+                Placement.status.in_(BOOKED_STATUSES),
+                Placement.start <= placement.end,
+                Placement.end >= placement.start,
+            )
         )
+        is not None
     )
-    if clash:
-        raise DoubleBooking(
-            str(_l("The expert already has an approved placement on overlapping dates."))
-        )
 
 
 def planned_cost(placement: Placement) -> Decimal:
@@ -367,18 +423,20 @@ def quota_use(
     return QuotaUse(quota, count, Decimal(planned), Decimal(actual))
 
 
-def check_programme_rules(placement: Placement) -> None:
-    """Eligibility, duration, country quota and remaining budget, checked at approval."""
+def programme_rule_problems(placement: Placement, *, lock: bool = False) -> list[str]:
+    """Eligibility, duration, country quota and remaining budget, checked at approval: what
+    fails, in words (empty when approval is allowed). With ``lock``, the quota row is locked
+    first (PostgreSQL), so two approvals cannot both take its last place."""
     need, expert = placement.need, placement.expert
-    _check_eligible_ignoring_self(need, expert, placement)
+    problems = _eligibility_problems_ignoring_dates(need, expert)
     programme = need.programme
     if programme is None:
-        return
-    use = quota_use(programme.id, need.country, excluding=placement.id, lock=True)
+        return problems
+    use = quota_use(programme.id, need.country, excluding=placement.id, lock=lock)
     if use.quota is None:
-        raise WorkflowError(str(_l("The programme has no quota for this country.")))
+        return [*problems, str(_l("The programme has no quota for this country."))]
     if use.placements >= use.quota.max_placements:
-        raise WorkflowError(
+        problems.append(
             str(
                 _l(
                     "The programme's quota for this country is used up (%(n)d placements).",
@@ -389,7 +447,7 @@ def check_programme_rules(placement: Placement) -> None:
     remaining = use.quota.budget - use.planned
     cost = planned_cost(placement)
     if cost > remaining:
-        raise WorkflowError(
+        problems.append(
             str(
                 _l(
                     "Not enough budget left: %(cost)s planned, %(left)s remaining.",
@@ -398,9 +456,10 @@ def check_programme_rules(placement: Placement) -> None:
                 )
             )
         )
+    return problems
 
 
-def _check_eligible_ignoring_self(need: Need, expert: ExpertProfile, placement: Placement) -> None:
+def _eligibility_problems_ignoring_dates(need: Need, expert: ExpertProfile) -> list[str]:
     busy = booked_windows([expert.id])
     reasons = [
         r
@@ -410,15 +469,16 @@ def _check_eligible_ignoring_self(need: Need, expert: ExpertProfile, placement: 
         if r.code not in ("busy", "availability")
     ]
     # Dates are checked by the overlap rule on the placement's own dates, not the need's window.
-    if reasons:
-        raise WorkflowError(
-            str(
-                _l(
-                    "This expert is not eligible: %(why)s",
-                    why="; ".join(r.message for r in reasons),
-                )
+    if not reasons:
+        return []
+    return [
+        str(
+            _l(
+                "This expert is not eligible: %(why)s",
+                why="; ".join(r.message for r in reasons),
             )
         )
+    ]
 
 
 # telling people -------------------------------------------------------------------------------
@@ -435,6 +495,44 @@ _MESSAGES = {
 }
 
 
+def host_members(placement: Placement) -> list[User]:
+    """The active members of the placement's host institution."""
+    members = db.session.scalars(
+        select(User)
+        .join(InstitutionMember, InstitutionMember.user_id == User.id)
+        .where(InstitutionMember.institution_id == placement.need.institution_id)
+    ).all()
+    return [user for user in members if user.is_active]
+
+
+def remind_host(placement: Placement, *, actor: User) -> int:
+    """Staff ask the host to confirm an accepted expert: a notification with a link to the
+    placement (and its email copy) for every member. Returns how many people were told."""
+    if placement.status is not S.ACCEPTED or placement.host_confirmed_at is not None:
+        raise WorkflowError(str(_l("The host has nothing to confirm on this placement.")))
+    members = host_members(placement)
+    if not members:
+        raise WorkflowError(
+            str(_l("The host institution has no active member to remind: contact it directly."))
+        )
+    message = _l("Please confirm the expert for your need")
+    title = f"{message}: {placement.need.title}"
+    link = url_for("placements.view", placement_id=placement.uuid)
+    for user in members:
+        notify(user, "placement.remind_host", title, link=link)
+        mail.queue_email(
+            user,
+            "placement.remind_host",
+            title,
+            "placement_status",
+            placement=placement,
+            message=message,
+            reason=None,
+        )
+    audit.record("placement.remind_host", placement, actor=actor, after={"reminded": len(members)})
+    return len(members)
+
+
 def _tell(placement: Placement, step: Step, reason: str | None) -> None:
     who, message = _MESSAGES.get(step.name, (None, None))
     if who is None:
@@ -443,13 +541,7 @@ def _tell(placement: Placement, step: Step, reason: str | None) -> None:
     if who in ("expert", "both"):
         recipients.append(placement.expert.user)
     if who in ("host", "both"):
-        recipients.extend(
-            db.session.scalars(
-                select(User)
-                .join(InstitutionMember, InstitutionMember.user_id == User.id)
-                .where(InstitutionMember.institution_id == placement.need.institution_id)
-            ).all()
-        )
+        recipients.extend(host_members(placement))
     for user in recipients:
         if not user.is_active:
             continue

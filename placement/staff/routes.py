@@ -74,6 +74,7 @@ def institution(institution_id: str) -> str | Response:
         form=form,
         history=services.audit_trail(str(institution.uuid)),
         needs=institution.needs,
+        decisions=services.institution_decisions(institution),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from placement import audit, mail
 from placement.extensions import db
 from placement.ids import parse_uuid
+from placement.labels import VERIFICATION_LABELS
 from placement.models import (
     AuditEvent,
     ExpertProfile,
@@ -31,6 +32,7 @@ from placement.notifications import notify
 class StaffOverview:
     institutions_to_verify: int
     needs_to_review: int
+    needs_to_open: int
     open_needs: int
     experts: int
     placements_by_status: dict[PlacementStatus, int]
@@ -53,6 +55,7 @@ def overview() -> StaffOverview:
             Institution, Institution.status == VerificationStatus.PENDING
         ),
         needs_to_review=_count(Need, Need.status == NeedStatus.SUBMITTED),
+        needs_to_open=_count(Need, Need.status == NeedStatus.APPROVED),
         open_needs=_count(Need, Need.status == NeedStatus.OPEN),
         experts=_count(ExpertProfile, ExpertProfile.anonymised_at.is_(None)),
         placements_by_status=by_status,
@@ -88,10 +91,33 @@ def institution_by_uuid(institution_uuid: str) -> Institution | None:
     return db.session.scalar(select(Institution).where(Institution.uuid == key)) if key else None
 
 
+# The decisions staff may take on an institution, per state: a verified institution is not
+# offered Verify or Reject again; a rejected one may be verified after all (new evidence).
+INSTITUTION_DECISIONS = {
+    VerificationStatus.PENDING: ("verify", "reject"),
+    VerificationStatus.REJECTED: ("verify",),
+    VerificationStatus.VERIFIED: (),
+}
+
+
+def institution_decisions(institution: Institution) -> tuple[str, ...]:
+    """The decisions offered on the institution's page (and the only ones accepted)."""
+    return INSTITUTION_DECISIONS[institution.status]
+
+
 def decide_institution(
     institution: Institution, verified: bool, *, actor: User, reason: str | None
 ) -> None:
     """Verify or reject a host institution; a rejection needs a reason, which the host reads."""
+    if ("verify" if verified else "reject") not in institution_decisions(institution):
+        raise ReviewError(
+            str(
+                _l(
+                    "This institution is already “%(state)s”: that decision is not open.",
+                    state=VERIFICATION_LABELS[institution.status],
+                )
+            )
+        )
     if not verified and not (reason and reason.strip()):
         raise ReviewError(str(_l("Give a reason: the institution will read it.")))
     before = institution.status
