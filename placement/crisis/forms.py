@@ -127,6 +127,17 @@ class UrgentNeedForm(FlaskForm):
         return _comma_list(self.skills.data)
 
 
+class CloseCrisisForm(FlaskForm):
+    """The reason for closing, told to everyone alerted and to the hosts of closed needs; the
+    choice per urgent need comes as radio buttons named ``need-<uuid>`` (one per live need)."""
+
+    reason = TextAreaField(
+        _l("Why the crisis is closed (experts alerted and hosts will read it)"),
+        filters=[strip_whitespace],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
 class AlertForm(FlaskForm):
     limit = IntegerField(
         _l("How many of the best-ranked experts to alert"),

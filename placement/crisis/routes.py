@@ -16,11 +16,17 @@ from placement.auth.decorators import (
     staff_required,
 )
 from placement.crisis import services
-from placement.crisis.forms import AlertForm, AnswerForm, CrisisForm, UrgentNeedForm
+from placement.crisis.forms import (
+    AlertForm,
+    AnswerForm,
+    CloseCrisisForm,
+    CrisisForm,
+    UrgentNeedForm,
+)
 from placement.extensions import db
 from placement.forms import add_error
 from placement.institutions.services import institutions_of
-from placement.models import AlertStatus, Institution, VerificationStatus, WorkMode
+from placement.models import AlertStatus, CrisisStatus, Institution, VerificationStatus, WorkMode
 from placement.needs.forms import ReasonForm
 from placement.needs.services import need_by_uuid
 from placement.partners.services import link_offer, offer_by_uuid, offers_linked_to, open_offers
@@ -69,25 +75,58 @@ def crisis(crisis_id: str) -> str:
         "crisis/crisis.html",
         crisis=crisis,
         needs=services.urgent_needs(crisis),
+        alerts=services.alerts_of(crisis),
         reason_form=ReasonForm(),
         offers=open_offers(crisis.id),
     )
 
 
-@bp.route("/staff/crises/<crisis_id>/close", methods=["POST"])
+@bp.route("/staff/crises/<crisis_id>/close", methods=["GET", "POST"])
 @staff_required
-def close(crisis_id: str) -> Response:
+def close(crisis_id: str) -> str | Response | tuple[str, int]:
+    """The confirmation page lists what closing does (alerts stood down, each urgent need closed,
+    kept or moved); posting it applies everything in one transaction."""
     crisis = _crisis(crisis_id)
-    if not ReasonForm().validate_on_submit():
-        abort(400)
-    try:
-        services.close(crisis, actor=signed_in_user())
-    except services.CrisisError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The crisis is closed."), "success")
-    return redirect(url_for("crisis.crisis", crisis_id=crisis_id))
+    if crisis.status is CrisisStatus.CLOSED:
+        flash(_("This crisis is already closed."), "error")
+        return redirect(url_for("crisis.crisis", crisis_id=crisis_id))
+    form = CloseCrisisForm()
+    choices: dict[str, str] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        choices = {
+            key.removeprefix("need-"): value
+            for key, value in request.form.items()
+            if key.startswith("need-")
+        }
+        try:
+            plan = services.close(
+                crisis, actor=signed_in_user(), reason=form.reason.data, need_choices=choices
+            )
+        except services.CrisisError as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The crisis is closed: %(alerts)d alerts stood down, %(needs)d urgent needs"
+                    " closed or moved.",
+                    alerts=len(plan.alerts),
+                    needs=len(plan.needs),
+                ),
+                "success",
+            )
+            return redirect(url_for("crisis.crisis", crisis_id=crisis_id))
+    page = render_template(
+        "crisis/close.html",
+        crisis=crisis,
+        plan=services.close_plan(crisis),
+        form=form,
+        choices=choices,
+    )
+    return (page, 422) if request.method == "POST" else page
 
 
 def _urgent_form(crisis: object, institutions: list[Institution]) -> UrgentNeedForm:
@@ -185,6 +224,7 @@ def alert_new(need_id: str) -> str | Response:
         "crisis/alert_new.html",
         form=form,
         need=need,
+        blockers=services.alert_blockers(need),
         offers=offers_linked_to(need),
         all_offers=open_offers(need.crisis_id),
         reason_form=ReasonForm(),
@@ -200,6 +240,7 @@ def alert(alert_id: str) -> str:
     return render_template(
         "crisis/alert.html",
         alert=alert,
+        crisis=services.crisis_of(alert),
         answers=services.ranked_answers(alert),
         reason_form=ReasonForm(),
     )
@@ -253,11 +294,12 @@ def link_offer_to_need(need_id: str) -> Response:
     need = need_by_uuid(need_id)
     if need is None:
         abort(404)
-    offer = offer_by_uuid(request.form.get("offer_id", ""))
-    if offer is None:
-        abort(400)  # the form offers only existing offers
     if not ReasonForm().validate_on_submit():
         abort(400)
+    offer = offer_by_uuid(request.form.get("offer_id", ""))
+    if offer is None:
+        flash(_("Choose an offer to link."), "error")
+        return redirect(url_for("crisis.alert_new", need_id=need_id))
     linked = link_offer(offer, need, actor=signed_in_user())
     db.session.commit()
     flash(

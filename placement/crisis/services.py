@@ -43,6 +43,7 @@ from placement.models import (
 from placement.needs import lifecycle
 from placement.notifications import notify
 from placement.placements.workflow import propose
+from placement.staff.blockers import Blocker
 from placement.taxonomy import best_concept
 
 # Urgent needs keep a wide window, so experts who answer "from next month" still fit.
@@ -89,12 +90,118 @@ def declare(
     return crisis
 
 
-def close(crisis: Crisis, *, actor: User) -> None:
+# Needs that are still live when a crisis closes, and what staff may do with each.
+LIVE_NEED_STATES = frozenset(
+    {NeedStatus.DRAFT, NeedStatus.SUBMITTED, NeedStatus.APPROVED, NeedStatus.OPEN}
+)
+CLOSE_NEED = "close"
+KEEP_NEED = "keep"  # stays live as an ordinary need, no longer urgent nor tied to the crisis
+
+
+@dataclass(frozen=True)
+class ClosePlan:
+    """What closing the crisis will do: shown on the confirmation page, then applied whole."""
+
+    alerts: list[SurgeAlert]  # active alerts, stood down
+    needs: list[Need]  # live urgent needs: each closed, kept as ordinary, or moved
+    other_crises: list[Crisis]  # active crises of the same country a need can move to
+
+
+def close_plan(crisis: Crisis) -> ClosePlan:
+    return ClosePlan(
+        alerts=active_alerts(crisis),
+        needs=[n for n in urgent_needs(crisis) if n.status in LIVE_NEED_STATES],
+        other_crises=[c for c in active_crises(crisis.country) if c.id != crisis.id],
+    )
+
+
+def active_alerts(crisis: Crisis) -> list[SurgeAlert]:
+    return list(
+        db.session.scalars(
+            select(SurgeAlert)
+            .where(SurgeAlert.crisis_id == crisis.id, SurgeAlert.status == AlertStatus.ACTIVE)
+            .order_by(SurgeAlert.created_at)
+        )
+    )
+
+
+def alerts_of(crisis: Crisis) -> list[SurgeAlert]:
+    return list(
+        db.session.scalars(
+            select(SurgeAlert)
+            .where(SurgeAlert.crisis_id == crisis.id)
+            .order_by(SurgeAlert.created_at.desc())
+        )
+    )
+
+
+def close(
+    crisis: Crisis, *, actor: User, reason: str | None, need_choices: dict[str, str]
+) -> ClosePlan:
+    """Close the crisis in one step: stand down its active alerts (everyone alerted is told),
+    and close, keep as ordinary, or move to another active crisis each of its live urgent needs
+    (``need_choices``: need uuid -> "close", "keep" or a crisis uuid). Every change has its audit
+    row; nothing is applied unless every need has a valid choice and a reason is given."""
     if crisis.status is CrisisStatus.CLOSED:
         raise CrisisError(str(_l("This crisis is already closed.")))
+    if not (reason and reason.strip()):
+        raise CrisisError(
+            str(_l("Give a reason: experts alerted and hosts will read it.")), "reason"
+        )
+    plan = close_plan(crisis)
+    targets = {str(c.uuid): c for c in plan.other_crises}
+    missing = [
+        n.title
+        for n in plan.needs
+        if need_choices.get(str(n.uuid)) not in {CLOSE_NEED, KEEP_NEED, *targets}
+    ]
+    if missing:
+        raise CrisisError(
+            str(
+                _l(
+                    "Choose what happens to each urgent need: %(needs)s.",
+                    needs=", ".join(missing),
+                )
+            ),
+            "needs",
+        )
+    reason = reason.strip()
+    for alert in plan.alerts:
+        stand_down(alert, actor=actor, reason=reason)
+    for need in plan.needs:
+        choice = need_choices[str(need.uuid)]
+        if choice == CLOSE_NEED:
+            lifecycle.transition(need, "close", actor=actor, reason=reason)
+        else:
+            target = targets.get(choice)
+            audit.record(
+                "need.reassign",
+                need,
+                actor=actor,
+                before={"crisis": str(crisis.uuid), "urgent": need.urgent},
+                after={
+                    "crisis": str(target.uuid) if target else None,
+                    "urgent": target is not None,
+                },
+                reason=reason,
+            )
+            need.crisis_id = target.id if target else None
+            need.urgent = target is not None
     crisis.status = CrisisStatus.CLOSED
     crisis.end = crisis.end or date.today()
-    audit.record("crisis.close", crisis, actor=actor, after={"status": "closed"})
+    audit.record(
+        "crisis.close",
+        crisis,
+        actor=actor,
+        before={"status": "active"},
+        after={
+            "status": "closed",
+            "alerts_stood_down": len(plan.alerts),
+            "needs": {str(n.uuid): need_choices[str(n.uuid)] for n in plan.needs},
+        },
+        reason=reason,
+    )
+    return plan
 
 
 def crisis_by_uuid(crisis_uuid: str) -> Crisis | None:
@@ -229,12 +336,26 @@ def _staff_step(need: Need, step: str, actor: User) -> None:
 # surge alerts ---------------------------------------------------------------------------------
 
 
+def alert_blockers(need: Need) -> list[Blocker]:
+    """What stops an alert for ``need`` now (the alert page shows these instead of its form)."""
+    found = []
+    if need.status is not NeedStatus.OPEN:
+        found.append(Blocker(str(_l("Open the need before alerting experts.")), "staff"))
+    crisis = db.session.get(Crisis, need.crisis_id) if need.crisis_id else None
+    if crisis is not None and crisis.status is not CrisisStatus.ACTIVE:
+        found.append(
+            Blocker(str(_l("The crisis of this need is closed: no alert can be sent.")), "staff")
+        )
+    return found
+
+
 def send_alert(
     need: Need, *, limit: int, message: str | None, public: bool, actor: User
 ) -> SurgeAlert:
     """Alert the ``limit`` best-ranked eligible experts (email and in-app)."""
-    if need.status is not NeedStatus.OPEN:
-        raise CrisisError(str(_l("Open the need before alerting experts.")))
+    found = alert_blockers(need)
+    if found:
+        raise CrisisError(found[0].message)
     limit = max(1, min(limit, MAX_ALERTED))
     ranked = experts_for_need(need, limit)
     if not ranked:
@@ -314,6 +435,10 @@ def ranked_answers(alert: SurgeAlert) -> list[AlertRecipient]:
     """Those who can help first (best match first), then the rest, then those yet to answer."""
     order = {AlertAnswer.CAN_HELP: 0, AlertAnswer.NOT_THIS_TIME: 2, None: 1}
     return sorted(alert.recipients, key=lambda r: (order[r.answer], -r.score, r.rank))
+
+
+def crisis_of(alert: SurgeAlert) -> Crisis | None:
+    return db.session.get(Crisis, alert.crisis_id) if alert.crisis_id else None
 
 
 def alert_by_uuid(alert_uuid: str) -> SurgeAlert | None:

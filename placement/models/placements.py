@@ -22,6 +22,7 @@ from placement.models.base import (
 if TYPE_CHECKING:
     from placement.models.experts import ExpertProfile
     from placement.models.needs import Need
+    from placement.models.users import User
 
 
 class PlacementStatus(enum.StrEnum):
@@ -116,11 +117,13 @@ class PairRule(Base):
         ForeignKey("expert_profiles.id", ondelete="CASCADE"), nullable=False
     )
     kind: Mapped[PairRuleKind] = mapped_column(enum_column(PairRuleKind), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)  # required for new rules; older have none
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     need: Mapped[Need] = relationship()
     expert: Mapped[ExpertProfile] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
 class LogisticsItem(Base):

@@ -41,6 +41,7 @@ class PlannedPair:
     expert: ExpertProfile
     score: float
     locked: bool
+    lock_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,15 @@ def plan(programme: Programme) -> Plan:
         )
     except AssignmentError as error:
         return Plan([], None, str(error), sum(slots.values()))
+    lock_reasons = {
+        (str(r.need.uuid), str(r.expert.uuid)): r.reason
+        for r in rules
+        if r.kind is PairRuleKind.LOCK
+    }
     locked = set(locks)
     pairs = [
-        PlannedPair(need_by_id[n], expert_by_id[e], s, (n, e) in locked) for n, e, s in result.pairs
+        PlannedPair(need_by_id[n], expert_by_id[e], s, (n, e) in locked, lock_reasons.get((n, e)))
+        for n, e, s in result.pairs
     ]
     return Plan(pairs, result, None, sum(slots.values()))
 
@@ -137,10 +144,21 @@ def set_rule(
     kind: PairRuleKind | None,
     *,
     actor: User,
+    reason: str | None = None,
 ) -> None:
-    """Lock or ban a pair for the programme's assignment, or clear the rule (kind None)."""
+    """Lock or ban a pair for the programme's assignment (a reason is required and kept), or
+    clear the rule (kind None: "Unlock", "Lift the ban"; the reason is optional)."""
     if need.programme_id != programme.id:
         raise WorkflowError(str(_l("This need does not belong to the programme.")))
+    reason = reason.strip() if reason and reason.strip() else None
+    if kind is not None and reason is None:
+        raise WorkflowError(
+            str(
+                _l("Give a reason for the lock: it is kept with the rule.")
+                if kind is PairRuleKind.LOCK
+                else _l("Give a reason for the ban: it is kept with the rule.")
+            )
+        )
     rule = db.session.scalar(
         select(PairRule).where(
             PairRule.programme_id == programme.id,
@@ -150,8 +168,9 @@ def set_rule(
     )
     before = rule.kind.value if rule else None
     if kind is None:
-        if rule is not None:
-            db.session.delete(rule)
+        if rule is None:
+            raise WorkflowError(str(_l("There is no rule on this pair to remove.")))
+        db.session.delete(rule)
     elif rule is None:
         db.session.add(
             PairRule(
@@ -159,11 +178,12 @@ def set_rule(
                 need_id=need.id,
                 expert_id=expert.id,
                 kind=kind,
+                reason=reason,
                 created_by_id=actor.id,
             )
         )
     else:
-        rule.kind = kind
+        rule.kind, rule.reason, rule.created_by_id = kind, reason, actor.id
     audit.record(
         "assignment.rule",
         programme,
@@ -174,6 +194,7 @@ def set_rule(
             "need": str(need.uuid),
             "expert": str(expert.uuid),
         },
+        reason=reason,
     )
 
 

@@ -83,6 +83,11 @@ class PairRuleForm(FlaskForm):
     kind = SelectField(
         choices=select_choices([("lock", "lock"), ("ban", "ban"), ("clear", "clear")])
     )
+    reason = TextAreaField(
+        _l("Reason (kept with the rule)"),
+        filters=[strip_whitespace],
+        validators=[Optional(), Length(max=2000)],
+    )
 
 
 class SessionForm(FlaskForm):

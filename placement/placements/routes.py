@@ -28,7 +28,7 @@ from placement.placements.forms import (
 )
 from placement.programmes.services import all_programmes, programme_by_uuid
 from placement.staff.blockers import who_label
-from placement.staff.services import audit_trail
+from placement.staff.services import audit_trail, short_id
 
 bp = Blueprint("placements", __name__)
 TOP_CANDIDATES = 3
@@ -39,7 +39,7 @@ IDENTITY_VISIBLE = BOOKED_STATUSES | {PlacementStatus.COMPLETED}
 
 @bp.app_context_processor
 def _blocker_helpers() -> dict[str, object]:
-    return {"blocker_who_label": who_label}
+    return {"blocker_who_label": who_label, "short_id": short_id}
 
 
 def _placement(placement_id: str) -> tuple[object, str]:
@@ -374,13 +374,20 @@ def assignment_rule(programme_id: str) -> Response:
         abort(404)
     kind = None if form.kind.data == "clear" else PairRuleKind(form.kind.data)
     try:
-        assignment.set_rule(programme, need, expert, kind, actor=signed_in_user())
+        assignment.set_rule(
+            programme, need, expert, kind, actor=signed_in_user(), reason=form.reason.data
+        )
     except workflow.WorkflowError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("Rule saved; the plan below takes it into account."), "success")
+        flash(
+            _("Rule removed; the plan below is computed again.")
+            if kind is None
+            else _("Rule saved; the plan below takes it into account."),
+            "success",
+        )
     return redirect(url_for("placements.programme_assignment", programme_id=programme_id))
 
 

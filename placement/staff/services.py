@@ -28,6 +28,12 @@ from placement.models import (
 from placement.notifications import notify
 
 
+def short_id(record: object) -> str:
+    """The first six characters of a record's public id: enough to tell two people with the same
+    name apart on a page, and what staff can quote to each other."""
+    return record.uuid.hex[:6]  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class StaffOverview:
     institutions_to_verify: int

@@ -183,7 +183,7 @@ class TestUrgentNeeds:
             f"/staff/crises/{scene['crisis'].uuid}/needs/new", data=_urgent_form(str(pending.uuid))
         )
         assert "Not a valid choice" in _page(response)  # only verified institutions offered
-        scene["staff"].post(f"/staff/crises/{scene['crisis'].uuid}/close")
+        scene["staff"].post(f"/staff/crises/{scene['crisis'].uuid}/close", data={"reason": "Over"})
         response = scene["staff"].post(
             f"/staff/crises/{scene['crisis'].uuid}/needs/new",
             data=_urgent_form(str(scene["host"].institution.uuid)),

@@ -446,6 +446,7 @@ class TestGlobalAssignment:
                     "need_id": str(need.uuid),
                     "expert_id": str(expert.uuid),
                     "kind": "ban" if expert is second else "lock",
+                    "reason": "Agreed with the host" if expert is second else "Already agreed",
                 },
             )
         assert {r.kind.value for r in db.session.scalars(select(PairRule))} == {"lock", "ban"}
