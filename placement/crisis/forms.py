@@ -91,7 +91,10 @@ class UrgentNeedForm(FlaskForm):
         validators=[DataRequired(), Length(max=1000)],
         render_kw={"data-autocomplete": "skill"},
     )
-    institution = SelectField(_l("Host institution"), validators=[DataRequired()])
+    # A required choice with an empty first option: never the first institution by default.
+    institution = SelectField(
+        _l("Host institution"), validators=[DataRequired(_l("Choose the host institution."))]
+    )
     region = StringField(
         _l("Where"), filters=[strip_whitespace], validators=[Optional(), Length(max=200)]
     )
@@ -104,8 +107,7 @@ class UrgentNeedForm(FlaskForm):
     mode = RadioField(
         _l("On site or remote"),
         choices=select_choices((m.value, label) for m, label in MODE_LABELS.items()),
-        default=WorkMode.REMOTE.value,
-        validators=[DataRequired()],
+        validators=[DataRequired(_l("Choose on site or remote."))],
     )
     language = SelectField(_l("Language needed (level B2 or better)"), validators=[Optional()])
     description = TextAreaField(
@@ -116,7 +118,7 @@ class UrgentNeedForm(FlaskForm):
         self, *args: object, institutions: list[tuple[str, str]] = (), **kwargs: object
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.institution.choices = select_choices(institutions)
+        self.institution.choices = select_choices([("", _l("Choose…")), *institutions])
         self.language.choices = select_choices([("", _l("Any")), *language_choices()])
 
     def validate_start(self, field: DateField) -> None:

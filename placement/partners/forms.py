@@ -39,7 +39,10 @@ class PartnerRegistrationForm(_AccountFields):
     )
     kind = SelectField(
         _l("Type of organisation"),
-        choices=select_choices((k.value, v) for k, v in KIND_LABELS.items()),
+        choices=select_choices(
+            [("", _l("Choose…")), *((k.value, v) for k, v in KIND_LABELS.items())]
+        ),
+        validators=[DataRequired(_l("Choose the type of organisation."))],
     )
     country = SelectField(_l("Country where it is based"), validators=[DataRequired()])
     origin_country = SelectField(_l("Country of origin of its members"), validators=[Optional()])
@@ -101,7 +104,10 @@ class OfferForm(FlaskForm):
     )
     mode = SelectField(
         _l("On site or remote"),
-        choices=select_choices((m.value, label) for m, label in MODE_LABELS.items()),
+        choices=select_choices(
+            [("", _l("Choose…")), *((m.value, label) for m, label in MODE_LABELS.items())]
+        ),
+        validators=[DataRequired(_l("Choose on site or remote."))],
     )
     languages = SelectMultipleField(_l("Languages"), validators=[Optional()])
     capacity = IntegerField(

@@ -15,6 +15,7 @@ from placement.models import PartnerKind, WorkMode
 from placement.needs.forms import ReasonForm
 from placement.partners import services
 from placement.partners.forms import InviteMemberForm, JoinForm, OfferForm, PartnerRegistrationForm
+from placement.staff.services import verification_decisions
 
 bp = Blueprint("partners", __name__)
 
@@ -185,4 +186,5 @@ def staff_view(organisation_id: str) -> str | Response:
         form=form,
         offers=services.offers_of(organisation),
         members=services.members(organisation),
+        decisions=verification_decisions(organisation.status),
     )

@@ -13,6 +13,7 @@ from placement import audit, mail
 from placement.auth.services import AccountError, new_account, record_consent
 from placement.extensions import db
 from placement.ids import new_secret_token, parse_uuid, token_digest
+from placement.labels import VERIFICATION_LABELS
 from placement.models import (
     ConsentPurpose,
     ExpertProfile,
@@ -30,6 +31,7 @@ from placement.models import (
     WorkMode,
     utcnow,
 )
+from placement.staff.services import verification_decisions
 
 INVITATION_DAYS = 30
 
@@ -93,6 +95,16 @@ def all_organisations() -> list[PartnerOrganisation]:
 def decide(
     organisation: PartnerOrganisation, verified: bool, *, actor: User, reason: str | None
 ) -> None:
+    if ("verify" if verified else "reject") not in verification_decisions(organisation.status):
+        raise AccountError(
+            str(
+                _l(
+                    "This organisation is already “%(state)s”: that decision is not open.",
+                    state=VERIFICATION_LABELS[organisation.status],
+                )
+            ),
+            "reason",
+        )
     if not verified and not (reason and reason.strip()):
         raise AccountError(str(_l("Give a reason: the organisation will read it.")), "reason")
     before = organisation.status

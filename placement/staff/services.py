@@ -106,9 +106,14 @@ INSTITUTION_DECISIONS = {
 }
 
 
+def verification_decisions(status: VerificationStatus) -> tuple[str, ...]:
+    """The decisions offered on a verified record's page (institution or diaspora organisation),
+    and the only ones the services accept."""
+    return INSTITUTION_DECISIONS[status]
+
+
 def institution_decisions(institution: Institution) -> tuple[str, ...]:
-    """The decisions offered on the institution's page (and the only ones accepted)."""
-    return INSTITUTION_DECISIONS[institution.status]
+    return verification_decisions(institution.status)
 
 
 def decide_institution(
