@@ -17,7 +17,7 @@ from placement.needs import lifecycle
 from placement.needs import services as needs
 from placement.needs.forms import NeedFilterForm, ReasonForm
 from placement.programmes.services import all_programmes
-from placement.staff import services
+from placement.staff import audit_trail, services
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 CANDIDATES_SHOWN = 25
@@ -147,3 +147,51 @@ def need_transition(need_id: str, action: str) -> Response:
             db.session.commit()
             flash(_("Decision recorded."), "success")
     return redirect(url_for("staff.need", need_id=need.uuid))
+
+
+@bp.route("/audit")
+@staff_required
+def audit() -> str | tuple[str, int]:
+    """The audit trail for people, filtered; a bad filter value gets a message and a 400."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    try:
+        filters = audit_trail.parse_filters(request.args)
+    except audit_trail.FilterError as error:
+        flash(str(error), "error")
+        return _audit_page(audit_trail.AuditFilters(), [], False, page), 400
+    entries, more = audit_trail.search(filters, page)
+    return _audit_page(filters, entries, more, page)
+
+
+def _audit_page(
+    filters: audit_trail.AuditFilters, entries: list[audit_trail.Entry], more: bool, page: int
+) -> str:
+    return render_template(
+        "staff/audit.html",
+        filters=filters,
+        entries=entries,
+        more=more,
+        page=page,
+        actors=audit_trail.actors(),
+        actions=sorted(
+            ((code, str(text)) for code, text in audit_trail.ACTION_SENTENCES.items()),
+            key=lambda item: item[1],
+        ),
+        record_types=[(code, str(text)) for code, text in audit_trail.RECORD_TYPES.items()],
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.route("/audit.csv")
+@staff_required
+def audit_csv() -> Response | tuple[str, int]:
+    try:
+        filters = audit_trail.parse_filters(request.args)
+    except audit_trail.FilterError as error:
+        flash(str(error), "error")
+        return _audit_page(audit_trail.AuditFilters(), [], False, 1), 400
+    return Response(
+        audit_trail.export_csv(filters),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=homeward-audit-trail.csv"},
+    )

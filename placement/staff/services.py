@@ -13,7 +13,6 @@ from placement.extensions import db
 from placement.ids import parse_uuid
 from placement.labels import VERIFICATION_LABELS
 from placement.models import (
-    AuditEvent,
     ExpertProfile,
     Institution,
     Need,
@@ -26,6 +25,9 @@ from placement.models import (
     utcnow,
 )
 from placement.notifications import notify
+from placement.staff.audit_trail import Entry
+from placement.staff.audit_trail import for_record as audit_trail_for_record
+from placement.staff.audit_trail import recent as recent_entries
 
 
 def short_id(record: object) -> str:
@@ -43,7 +45,7 @@ class StaffOverview:
     experts: int
     placements_by_status: dict[PlacementStatus, int]
     programmes: list[Programme]
-    recent_events: list[AuditEvent]
+    recent_events: list[Entry]
 
 
 def _count(model: type, *conditions: object) -> int:
@@ -66,9 +68,7 @@ def overview() -> StaffOverview:
         experts=_count(ExpertProfile, ExpertProfile.anonymised_at.is_(None)),
         placements_by_status=by_status,
         programmes=list(db.session.scalars(select(Programme).order_by(Programme.name))),
-        recent_events=list(
-            db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10))
-        ),
+        recent_events=recent_entries(10),
     )
 
 
@@ -168,9 +168,6 @@ def decide_institution(
         )
 
 
-def audit_trail(object_uuid: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.object_uuid == object_uuid).order_by(AuditEvent.id)
-        )
-    )
+def audit_trail(object_uuid: str) -> list[Entry]:
+    """The history of one record, as people read it (oldest first)."""
+    return audit_trail_for_record(object_uuid)
