@@ -17,6 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -107,7 +108,12 @@ class UrgentNeedForm(FlaskForm):
     mode = RadioField(
         _l("On site or remote"),
         choices=select_choices((m.value, label) for m, label in MODE_LABELS.items()),
-        validators=[DataRequired(_l("Choose on site or remote."))],
+        # No default: the choice is checked here, with a message that says what to do.
+        validate_choice=False,
+        validators=[
+            DataRequired(_l("Choose on site or remote.")),
+            AnyOf([m.value for m in MODE_LABELS], message=_l("Choose on site or remote.")),
+        ],
     )
     language = SelectField(_l("Language needed (level B2 or better)"), validators=[Optional()])
     description = TextAreaField(

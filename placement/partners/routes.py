@@ -175,7 +175,7 @@ def staff_view(organisation_id: str) -> str | Response:
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            add_error(form, "reason", error.message)
+            add_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(_("Decision recorded."), "success")

@@ -103,7 +103,7 @@ def decide(
                     state=VERIFICATION_LABELS[organisation.status],
                 )
             ),
-            "reason",
+            None,
         )
     if not verified and not (reason and reason.strip()):
         raise AccountError(str(_l("Give a reason: the organisation will read it.")), "reason")

@@ -12,11 +12,11 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -196,11 +196,20 @@ def _query(filters: AuditFilters) -> Any:
     if filters.record:
         query = query.where(AuditEvent.object_uuid == str(parse_uuid(filters.record)))
     if filters.since:
-        query = query.where(AuditEvent.created_at >= datetime.combine(filters.since, time.min))
+        query = query.where(AuditEvent.created_at >= _reader_midnight(filters.since))
     if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), time.min)
-        query = query.where(AuditEvent.created_at < end)
+        query = query.where(
+            AuditEvent.created_at < _reader_midnight(filters.until + timedelta(days=1))
+        )
     return query.order_by(AuditEvent.id.desc())
+
+
+def _reader_midnight(day: date) -> datetime:
+    """The start of ``day`` in the reader's time zone, in UTC (dates are the reader's)."""
+    zone = get_timezone()
+    local = datetime.combine(day, time.min)
+    start = zone.localize(local) if hasattr(zone, "localize") else local.replace(tzinfo=zone)
+    return start.astimezone(UTC)
 
 
 @dataclass(frozen=True)

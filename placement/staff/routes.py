@@ -63,7 +63,7 @@ def institution(institution_id: str) -> str | Response:
             )
         except services.ReviewError as error:
             db.session.rollback()
-            add_error(form, "reason", error)
+            add_error(form, error.field, error)
         else:
             db.session.commit()
             flash(_("Decision recorded."), "success")

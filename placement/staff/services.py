@@ -76,7 +76,11 @@ def overview() -> StaffOverview:
 
 
 class ReviewError(Exception):
-    """A refused staff decision (translated)."""
+    """A refused staff decision (translated); ``field`` is the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = "reason") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def institution_queue(
@@ -127,7 +131,8 @@ def decide_institution(
                     "This institution is already “%(state)s”: that decision is not open.",
                     state=VERIFICATION_LABELS[institution.status],
                 )
-            )
+            ),
+            None,
         )
     if not verified and not (reason and reason.strip()):
         raise ReviewError(str(_l("Give a reason: the institution will read it.")))
