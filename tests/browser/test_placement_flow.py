@@ -61,7 +61,7 @@ def test_propose_accept_confirm_approve(page: object, cast: dict[str, str]) -> N
     page.goto("/notifications/")
     page.get_by_role("link", name=re.compile("You have an offer")).click()
     page.get_by_role("button", name="Accept").click()
-    expect(page.get_by_text("waiting for the host's confirmation")).to_be_visible()
+    expect(page.get_by_text("waiting for the host to confirm")).to_be_visible()
 
     _as(page, cast["host"])
     page.goto(placement_url)
