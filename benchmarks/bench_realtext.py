@@ -1,0 +1,169 @@
+"""Ranking quality on prose: the engine against plain TF-IDF and BM25 on the real-text sets.
+
+The sets (``benchmarks/realtext``, built from O*NET by ``realtext/build.py``) have CV-like
+expert records with only a ``summary`` and job-ad-like needs with only a title and a
+description. The engine runs through the real ``placement match`` command; the two baselines
+read the same text (expert summary, occupation and skills; need title, description and skills)
+and the interchange eligibility rules are applied to all three in the same way: a relevant
+expert who is not eligible for a need is not counted as relevant for anyone.
+
+    .venv/bin/python benchmarks/bench_realtext.py [--sets tasks desc] [--dev]
+
+Measures (binary relevance): recall@10 = |relevant ∩ top 10| / min(10, |relevant|); MRR of
+the first relevant expert in the top 10; nDCG@10 with gain 1 per relevant expert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.bench_quality import DEV, run_match
+from matching.eligibility import is_eligible
+from matching.io import read_experts, read_needs
+from matching.records import Expert, Need
+
+REALTEXT = Path(__file__).resolve().parent / "realtext"
+
+
+def metrics(ranking: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
+    """recall@10, MRR and nDCG@10 averaged over the needs of ``qrels``."""
+    recalls, rrs, ndcgs = [], [], []
+    for need_id, relevant in qrels.items():
+        top = ranking.get(need_id, [])[:10]
+        hits = [e in relevant for e in top]
+        recalls.append(sum(hits) / min(10, len(relevant)))
+        rrs.append(next((1.0 / i for i, hit in enumerate(hits, 1) if hit), 0.0))
+        dcg = sum(1.0 / np.log2(i + 1) for i, hit in enumerate(hits, 1) if hit)
+        ideal = sum(1.0 / np.log2(i + 1) for i in range(1, min(10, len(relevant)) + 1))
+        ndcgs.append(dcg / ideal)
+    return {
+        "recall@10": float(np.mean(recalls)),
+        "mrr": float(np.mean(rrs)),
+        "ndcg@10": float(np.mean(ndcgs)),
+    }
+
+
+def expert_text(e: Expert) -> str:
+    return " ".join((*e.skills, e.occupation or "", e.summary or ""))
+
+
+def need_text(n: Need) -> str:
+    return " ".join((n.title, n.description or "", *n.required_skills, *n.desired_skills))
+
+
+def eligible_qrels(
+    qrels: dict[str, set[str]], experts: list[Expert], needs: list[Need]
+) -> dict[str, set[str]]:
+    """Relevant experts that are eligible; needs left with none are dropped (for all)."""
+    by_id = {e.id: e for e in experts}
+    result = {}
+    for need in needs:
+        relevant = {i for i in qrels.get(need.id, ()) if is_eligible(by_id[i], need)}
+        if relevant:
+            result[need.id] = relevant
+    return result
+
+
+def rank_by(sims: np.ndarray, experts: list[Expert], needs: list[Need]) -> dict[str, list[str]]:
+    """Top 10 eligible experts per need by similarity (ties by id), positive scores only."""
+    ranking = {}
+    ids = np.array([e.id for e in experts])
+    for i, need in enumerate(needs):
+        order = np.lexsort((ids, -sims[i]))
+        top = []
+        for j in order:
+            if sims[i, j] <= 0:
+                break
+            if is_eligible(experts[j], need):
+                top.append(experts[j].id)
+                if len(top) == 10:
+                    break
+        ranking[need.id] = top
+    return ranking
+
+
+def tfidf_sims(experts: list[Expert], needs: list[Need], sublinear: bool) -> np.ndarray:
+    docs, queries = [expert_text(e) for e in experts], [need_text(n) for n in needs]
+    vectorizer = TfidfVectorizer(sublinear_tf=sublinear).fit(docs + queries)
+    return (vectorizer.transform(queries) @ vectorizer.transform(docs).T).toarray()
+
+
+def bm25_sims(
+    experts: list[Expert], needs: list[Need], k1: float = 1.2, b: float = 0.75
+) -> np.ndarray:
+    """Okapi BM25 (Lucene's IDF), documents = experts, queries = needs."""
+    docs, queries = [expert_text(e) for e in experts], [need_text(n) for n in needs]
+    vectorizer = CountVectorizer().fit(docs)
+    tf = vectorizer.transform(docs).tocsr().astype(np.float64)
+    n_docs = tf.shape[0]
+    df = np.bincount(tf.indices, minlength=tf.shape[1])
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+    length = np.asarray(tf.sum(axis=1)).ravel()
+    norm = k1 * (1 - b + b * length / length.mean())
+    tf = tf.tocoo()
+    weights = tf.data * (k1 + 1) / (tf.data + norm[tf.row])
+    doc_w = sp.csr_matrix((weights * idf[tf.col], (tf.row, tf.col)), shape=tf.shape)
+    q = vectorizer.transform(queries)
+    q.data[:] = 1.0
+    return (q @ doc_w.T).toarray()
+
+
+def evaluate(name: str, experts_path: Path, needs_path: Path, qrels_path: Path, tmp: Path):
+    experts, needs = read_experts(experts_path), read_needs(needs_path)
+    raw = {
+        q["need_id"]: set(q["relevant"])
+        for q in map(json.loads, qrels_path.read_text(encoding="utf-8").splitlines())
+    }
+    qrels = eligible_qrels(raw, experts, needs)
+    systems = {
+        "engine (placement match)": run_match(experts_path, needs_path, tmp / "ranking.jsonl"),
+        "TF-IDF cosine": rank_by(tfidf_sims(experts, needs, False), experts, needs),
+        "TF-IDF cosine, sublinear tf": rank_by(tfidf_sims(experts, needs, True), experts, needs),
+        "BM25 (k1 1.2, b 0.75)": rank_by(bm25_sims(experts, needs), experts, needs),
+    }
+    print(f"\n{name}: {len(experts)} experts, {len(qrels)} needs with an eligible relevant")
+    print(f"  {'system':<30} recall@10    MRR  nDCG@10")
+    rows = {}
+    for system, ranking in systems.items():
+        m = metrics(ranking, qrels)
+        rows[system] = m
+        print(f"  {system:<30} {m['recall@10']:9.3f} {m['mrr']:6.3f} {m['ndcg@10']:8.3f}")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", nargs="*", default=["tasks", "desc"])
+    parser.add_argument("--dev", action="store_true", help="also shared/data/matching-dev")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.sets:
+            evaluate(
+                f"realtext {name}",
+                REALTEXT / "experts.jsonl",
+                REALTEXT / f"needs_{name}.jsonl",
+                REALTEXT / f"qrels_{name}.jsonl",
+                Path(folder),
+            )
+        if args.dev:
+            evaluate(
+                "matching-dev",
+                DEV / "experts.jsonl",
+                DEV / "needs.jsonl",
+                DEV / "qrels.jsonl",
+                Path(folder),
+            )
+
+
+if __name__ == "__main__":
+    main()
