@@ -182,6 +182,8 @@ class Matcher:
         needs: Iterable[Need],
         taxonomy: Taxonomy | None = None,
         rules: ProgrammeRules | None = None,
+        *,
+        expert_profiles: Mapping[str, Profile] | None = None,
     ) -> Matcher:
         """Build every profile and index.
 
@@ -192,6 +194,9 @@ class Matcher:
             Defaults to the ESCO subset shipped with the package.
         rules : ProgrammeRules, optional
             Programme constraints on top of the four contract rules.
+        expert_profiles : mapping, optional
+            Expert id to the profile this matcher's featurizer made for that expert earlier
+            (kept by :mod:`matching.index`); those experts are not featurised again.
 
         Returns
         -------
@@ -215,7 +220,8 @@ class Matcher:
             self.taxonomy_, self.occupation_top, self.occupation_power, self.title_weight
         )
         experts, needs = list(experts), list(needs)
-        self._prewarm(experts, needs)
+        known = expert_profiles or {}
+        self._prewarm([e for e in experts if e.id not in known], needs)
         self.experts_: dict[str, Expert] = {}
         self.needs_: dict[str, Need] = {}
         self._expert_profiles: dict[str, Profile] = {}
@@ -225,7 +231,7 @@ class Matcher:
         self._regions: dict[str, int] = {}
         self._lang_col = {code: i for i, code in enumerate(sorted(language_codes()))}
         for expert in experts:
-            self.add_or_update_expert(expert)
+            self.add_or_update_expert(expert, known.get(expert.id))
         for need in needs:
             self.add_or_update_need(need)
         return self
@@ -264,14 +270,17 @@ class Matcher:
 
     # --- incremental updates -------------------------------------------------------------
 
-    def add_or_update_expert(self, expert: Expert) -> None:
-        """Add an expert or replace the one with the same id; only their row is recomputed."""
+    def add_or_update_expert(self, expert: Expert, profile: Profile | None = None) -> None:
+        """Add an expert or replace the one with the same id; only their row is recomputed
+        (not even that when ``profile``, made earlier by this featurizer, is given)."""
         self._check_fitted()
         old = self.experts_.pop(expert.id, None)
         if old is not None:
             self._expert_blocks.pop(old.origin_country, None)
         self.experts_[expert.id] = expert
-        self._expert_profiles[expert.id] = self.featurizer_.expert(expert)
+        self._expert_profiles[expert.id] = (
+            profile if profile is not None else self.featurizer_.expert(expert)
+        )
         self._expert_blocks.pop(expert.origin_country, None)
 
     def add_or_update_need(self, need: Need) -> None:

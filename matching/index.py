@@ -1,0 +1,238 @@
+"""A persistent matching index: expert profiles computed once, when an expert changes.
+
+Featurising an expert (resolving skills, inferring occupations, hashing text) is the costly
+part of ranking; scoring is one sparse product. This module turns an expert's record and the
+:class:`~matching.features.Profile` the engine's featurizer made for it into bytes that can be
+kept (a database row, a file), and back, so that a ranking fits the engine with
+``Matcher.fit(..., expert_profiles=...)`` instead of featurising every expert again. The
+engine's own scoring is used unchanged, so rankings from stored profiles are identical to a
+fit from scratch (``tests/matching/test_index.py`` holds the two together).
+
+Plain data only: no Flask, no database. Every stored profile carries :func:`feature_version`,
+a stamp over the engine version, the featurizer's settings, the taxonomy and the source of the
+modules that make features; a row with another stamp is stale and must be rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.engine import ENGINE_VERSION, Matcher
+from matching.features import Featurizer, Profile, SkillItem
+from matching.records import Expert, Language, Window
+from matching.taxonomy import Taxonomy
+
+__all__ = [
+    "IndexedExpert",
+    "build",
+    "dump",
+    "feature_version",
+    "featurizer_for",
+    "load",
+    "read_file",
+    "write_file",
+]
+
+_MAGIC = b"HWX1"
+_HEADER = struct.Struct("<4sI")
+# The row's column blocks, in the featurizer's order (Featurizer.offsets).
+_BLOCKS = ("concepts", "skills", "occupation", "text")
+_VERSIONS: dict[int, tuple[Featurizer, str]] = {}
+
+
+@dataclass(frozen=True)
+class IndexedExpert:
+    """One expert as the index keeps them: the engine's record and its profile."""
+
+    record: Expert
+    profile: Profile
+
+
+def featurizer_for(taxonomy: Taxonomy, matcher: Matcher | None = None) -> Featurizer:
+    """The featurizer a :class:`Matcher` with these settings uses on this taxonomy (shared)."""
+    settings = matcher or Matcher()
+    return (
+        Matcher(
+            occupation_top=settings.occupation_top,
+            occupation_power=settings.occupation_power,
+            title_weight=settings.title_weight,
+        )
+        .fit([], [], taxonomy=taxonomy)
+        .featurizer_
+    )
+
+
+def feature_version(featurizer: Featurizer) -> str:
+    """Stamp of everything a stored profile depends on; another stamp means rebuild it."""
+    found = _VERSIONS.get(id(featurizer))
+    if found is not None and found[0] is featurizer:
+        return found[1]
+    digest = hashlib.sha256()
+    digest.update(f"{ENGINE_VERSION}|{_MAGIC.decode()}|{featurizer.width}|".encode())
+    digest.update(
+        f"{featurizer.occupation_top}|{featurizer.occupation_power}|{featurizer.title_weight}|".encode()
+    )
+    taxonomy = featurizer.taxonomy
+    for kind in ("skill", "occupation"):
+        digest.update("\n".join(taxonomy.uris(kind)).encode())
+    digest.update(str(taxonomy.relation_matrix().nnz).encode())
+    here = Path(__file__).parent
+    for module in ("features.py", "taxonomy.py", "text.py", "records.py", "index.py"):
+        digest.update((here / module).read_bytes())
+    stamp = digest.hexdigest()[:24]
+    _VERSIONS[id(featurizer)] = (featurizer, stamp)
+    return stamp
+
+
+# --- one expert ------------------------------------------------------------------------------
+
+
+def dump(record: Expert, profile: Profile) -> bytes:
+    """An expert's record and profile as bytes (a JSON header, then the row's arrays)."""
+    row = profile.row
+    if row is None:
+        raise ValueError("the profile has no row: make it with Featurizer.expert")
+    indices = np.asarray(row.indices, dtype=np.int32)
+    data = np.asarray(row.data, dtype=np.float64)
+    header = json.dumps(
+        {
+            "r": _record_fields(record),
+            "s": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.skills],
+            "o": [[uri, weight] for uri, weight in profile.occupations],
+            "e": profile.empty,
+            "n": len(indices),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    return b"".join((_HEADER.pack(_MAGIC, len(header)), header, indices.tobytes(), data.tobytes()))
+
+
+def load(blob: bytes, featurizer: Featurizer) -> IndexedExpert:
+    """The record and profile :func:`dump` wrote; the profile equals ``featurizer.expert``'s."""
+    magic, size = _HEADER.unpack_from(blob)
+    if magic != _MAGIC:
+        raise ValueError("not a stored expert profile")
+    start = _HEADER.size
+    header = json.loads(blob[start : start + size])
+    n = header["n"]
+    start += size
+    indices = np.frombuffer(blob, dtype=np.int32, count=n, offset=start)
+    data = np.frombuffer(blob, dtype=np.float64, count=n, offset=start + 4 * n)
+    blocks = _split(indices, data, featurizer.offsets)
+    profile = Profile(
+        blocks.pop("concepts"),
+        skills=[SkillItem(t, c, conf, uri, label) for t, c, conf, uri, label in header["s"]],
+        occupations=[(uri, weight) for uri, weight in header["o"]],
+        blocks=blocks,
+        row=sp.csr_matrix(
+            (data, indices.astype(np.int64), np.array([0, n], dtype=np.int64)),
+            shape=(1, featurizer.width),
+        ),
+        empty=header["e"],
+    )
+    return IndexedExpert(_record(header["r"]), profile)
+
+
+def _split(
+    indices: np.ndarray, data: np.ndarray, offsets: np.ndarray
+) -> dict[str, dict[int, float]]:
+    bounds = np.searchsorted(indices, offsets)
+    blocks = {}
+    for name, (a, b), offset in zip(_BLOCKS, pairwise(bounds), offsets, strict=False):
+        cols = (indices[a:b].astype(np.int64) - int(offset)).tolist()
+        blocks[name] = dict(zip(cols, data[a:b].tolist(), strict=True))
+    return blocks
+
+
+def _record_fields(record: Expert) -> list[object]:
+    return [
+        record.id,
+        record.origin_country,
+        record.residence_country,
+        [[x.code, x.level] for x in record.languages],
+        record.occupation,
+        list(record.skills),
+        record.summary,
+        record.years_experience,
+        [[w.start.toordinal(), w.end.toordinal()] for w in record.availability],
+        list(record.sectors),
+        record.origin_region,
+        record.gender,
+    ]
+
+
+def _record(fields: list) -> Expert:
+    (ident, origin, residence, languages, occupation, skills, summary, years, windows) = fields[:9]
+    sectors, region, gender = fields[9:12]
+    return Expert(
+        id=ident,
+        origin_country=origin,
+        residence_country=residence,
+        languages=tuple(Language(code, level) for code, level in languages),
+        occupation=occupation,
+        skills=tuple(skills),
+        summary=summary,
+        years_experience=years,
+        availability=tuple(Window(date.fromordinal(a), date.fromordinal(b)) for a, b in windows),
+        sectors=tuple(sectors),
+        origin_region=region,
+        gender=gender,
+    )
+
+
+# --- many experts ----------------------------------------------------------------------------
+
+
+def build(experts: Iterable[Expert], featurizer: Featurizer) -> dict[str, bytes]:
+    """Stored form of many experts at once: their strings are resolved in a few batched passes
+    first (the engine's own warm-up), which is much faster than one expert at a time."""
+    experts = list(experts)
+    warm = Matcher()
+    warm.taxonomy_ = featurizer.taxonomy
+    warm._prewarm(experts, [])  # the engine's batched resolution, not a copy of it
+    return {e.id: dump(e, featurizer.expert(e)) for e in experts}
+
+
+def profiles(stored: Iterable[IndexedExpert]) -> tuple[list[Expert], dict[str, Profile]]:
+    """Records and profiles, as ``Matcher.fit(records, needs, expert_profiles=profiles)``
+    takes them."""
+    records, by_id = [], {}
+    for item in stored:
+        records.append(item.record)
+        by_id[item.record.id] = item.profile
+    return records, by_id
+
+
+def write_file(path: str | Path, blobs: Mapping[str, bytes]) -> None:
+    """One country's (or shard's) stored experts as a single file, written atomically (a
+    reader never sees half a file)."""
+    path = Path(path)
+    ids = list(blobs)
+    sizes = np.array([len(blobs[i]) for i in ids], dtype=np.int64)
+    body = np.frombuffer(b"".join(blobs[i] for i in ids), dtype=np.uint8)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as handle:
+        np.savez(handle, ids=np.array(ids, dtype=str), sizes=sizes, body=body)
+    partial.replace(path)
+
+
+def read_file(path: str | Path) -> Iterator[tuple[str, bytes]]:
+    """(expert id, stored bytes) from a file :func:`write_file` made."""
+    with np.load(Path(path), allow_pickle=False) as archive:
+        ids, sizes, body = archive["ids"], archive["sizes"], archive["body"].tobytes()
+    ends = np.cumsum(sizes).tolist()
+    start = 0
+    for ident, end in zip(ids.tolist(), ends, strict=True):
+        yield ident, body[start:end]
+        start = end
