@@ -67,7 +67,5 @@ def test_header_is_one_row_on_a_desktop_and_stacks_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     brand = page.locator("a.brand").bounding_box()
     first_link = page.locator("header.site nav ul").nth(1).locator("a").first.bounding_box()
-    assert first_link["y"] >= brand["y"] + brand["height"] - 1, (
-        "links go under the brand"
-    )
+    assert first_link["y"] >= brand["y"] + brand["height"] - 1, "links go under the brand"
     page.screenshot(path=str(tmp_path / f"header-390-{code}.png"))
