@@ -85,7 +85,7 @@ def people(live_app: Flask) -> dict[str, str | None]:
     return emails
 
 
-def _endpoint_key(app: Flask, path: str) -> str | None:
+def endpoint_key(app: Flask, path: str) -> str | None:
     """The route a path belongs to (with its integer arguments, e.g. each profile step), or
     None when it is no page of ours."""
     adapter = app.url_map.bind("localhost")
@@ -97,7 +97,7 @@ def _endpoint_key(app: Flask, path: str) -> str | None:
     return f"{endpoint}{steps or ''}"
 
 
-def _wanted(path: str) -> bool:
+def wanted(path: str) -> bool:
     return not path.startswith(SKIPPED_PREFIXES) and not path.endswith(SKIPPED_SUFFIXES)
 
 
@@ -106,7 +106,7 @@ def _same_site_links(page: object, origin: str) -> list[str]:
     paths = []
     for href in hrefs:
         parts = urlsplit(href)
-        if f"{parts.scheme}://{parts.netloc}" == origin and _wanted(parts.path):
+        if f"{parts.scheme}://{parts.netloc}" == origin and wanted(parts.path):
             paths.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     return paths
 
@@ -190,7 +190,7 @@ def _walk(
     queue, seen = deque(starts), set()
     while queue and len(seen) < MAX_PAGES:
         path = queue.popleft()
-        key = _endpoint_key(app, urlsplit(path).path)
+        key = endpoint_key(app, urlsplit(path).path)
         if key is None or key in seen:
             continue
         seen.add(key)
