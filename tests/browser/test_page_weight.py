@@ -107,7 +107,7 @@ def test_every_page_is_within_its_weight_budget(
         budget = MAP_BUDGET if key in MAP_ENDPOINTS else BUDGET
         total, parts = _weigh(client, size, html)
         if os.environ.get("PAGE_WEIGHT_REPORT"):
-            print(f"{role and role.value or 'anonymous'}\t{key}\t{total / KB:.1f} KB\t{parts}")
+            print(f"{(role and role.value) or 'anonymous'}\t{key}\t{total / KB:.1f} KB\t{parts}")
         if total > budget:
             over.append(
                 f"{path} weighs {total / KB:.1f} KB (budget {budget / KB:.0f} KB): "
