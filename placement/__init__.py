@@ -23,6 +23,7 @@ def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
     from placement.extensions import babel, csrf, db, limiter, login_manager, migrate
     from placement.i18n import select_locale, select_timezone
     from placement.security import install_security_headers
+    from placement.static_assets import install_compression, install_static_assets
 
     config = config or load_config(**overrides)
     app = Flask(
@@ -34,6 +35,11 @@ def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
     app.config.from_mapping(config.as_flask_config())
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
     Path(config.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
+    # After-request hooks run last-registered first: compression is registered first so that it
+    # compresses the final body, static caching before the security headers so it has the last
+    # word on static files' Cache-Control.
+    install_compression(app)
+    install_static_assets(app)
 
     db.init_app(app)
     with app.app_context():

@@ -189,8 +189,9 @@ class LegendEntry:
 class WorldMap:
     width: float
     height: float
-    countries: tuple[CountryShape, ...]
+    countries: tuple[CountryShape, ...]  # only the countries with a figure to show
     other_land: str
+    empty_land: str  # every country without experts, as one shape: one element, not ~200
     legend: tuple[LegendEntry, ...]
     unmapped: tuple[str, ...]  # codes with figures but no shape (shown in the table only)
 
@@ -200,14 +201,19 @@ class WorldMap:
 
 
 def world_map(geometry: Mapping, values: Mapping[str, Published]) -> WorldMap:
-    """Each country coloured by the class of its figure; small states with figures get a dot."""
+    """Each country with experts coloured by the class of its figure (small states get a dot);
+    the countries without any are drawn together as one shape, for a lighter page."""
     levels = map_classes(list(values.values()))
     shapes = []
     known = set()
+    empty = []
     for entry in geometry["countries"]:
         code = entry["code"]
         known.add(code)
         value = values.get(code, 0)
+        if value == 0:
+            empty.append(entry["d"])
+            continue
         css = map_class(value, levels)
         dot = entry.get("dot") if value != 0 else None
         shapes.append(
@@ -230,6 +236,7 @@ def world_map(geometry: Mapping, values: Mapping[str, Published]) -> WorldMap:
         height=float(geometry["height"]),
         countries=tuple(shapes),
         other_land=geometry.get("other_land", ""),
+        empty_land="".join(empty),
         legend=tuple(legend),
         unmapped=tuple(sorted(c for c, v in values.items() if c not in known and v != 0)),
     )

@@ -76,3 +76,14 @@ def page(browser: object, live_server: str) -> Iterator[object]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def log_out(page: object) -> bool:
+    """Log out through the header's account menu; False when nobody was signed in."""
+    menu = page.locator("header.site details.account-menu")
+    if not menu.count():
+        return False
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    menu.get_by_role("button", name="Log out").click()
+    return True

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from placement.extensions import db
 from tests import factories
+from tests.browser.conftest import log_out
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +41,7 @@ def people(live_app: Flask) -> dict[str, str]:
 
 def _log_in(page: object, email: str) -> None:
     page.goto("/")
-    if page.get_by_role("button", name="Log out").count():
-        page.get_by_role("button", name="Log out").click()
+    log_out(page)
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(factories.PASSWORD)

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from placement.extensions import db
 from placement.models import ExpertSkill
 from tests import factories
+from tests.browser.conftest import log_out
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and unusual passphrase 7"
@@ -42,7 +43,7 @@ def _log_in(page: object, email: str, password: str) -> None:
 
 
 def _log_out(page: object) -> None:
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
 
 def test_host_to_ranked_candidates(page: object, staff_and_expert: tuple[str, str]) -> None:

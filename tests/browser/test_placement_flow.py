@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from placement.extensions import db
 from tests import factories
+from tests.browser.conftest import log_out
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +38,7 @@ def cast(live_app: Flask) -> dict[str, str]:
 
 def _as(page: object, email: str) -> None:
     page.goto("/")
-    logout = page.get_by_role("button", name="Log out")
-    if logout.count():
-        logout.click()
+    log_out(page)
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(factories.PASSWORD)

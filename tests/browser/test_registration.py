@@ -8,6 +8,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import log_out
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a long and unusual passphrase 7"
@@ -29,7 +31,7 @@ def test_expert_registers_logs_in_and_sees_dashboard(page: object) -> None:
     page.wait_for_url(re.compile(r"/expert/$"))
     expect(page.get_by_role("heading", name="Welcome, Amina Kamara")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     page.wait_for_url(re.compile(r"/login$"))
 
     page.get_by_label("Email").fill(email)
