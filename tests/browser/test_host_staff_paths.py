@@ -29,6 +29,7 @@ from placement.models import (
     utcnow,
 )
 from tests import factories
+from tests.browser.conftest import log_out
 
 pytestmark = pytest.mark.browser
 # Kept after the run so people can look at them (HOMEWARD_SHOTS overrides the place).
@@ -59,9 +60,7 @@ def _shot(page: object, lang: str, name: str) -> None:
 
 def _as(page: object, email: str) -> None:
     page.goto("/")
-    logout = page.locator("form[action$='/logout'] button")
-    if logout.count():
-        logout.click()
+    log_out(page)
     page.goto("/login")
     page.locator("#email").fill(email)
     page.locator("#password").fill(factories.PASSWORD)
