@@ -29,5 +29,6 @@ def paginate(query: Select[Any]) -> Pagination:
 
 def page_url(number: int) -> str:
     """The current page's URL at page ``number``, with the same filters (every value kept)."""
-    args = {key: values for key, values in request.args.lists() if key != "page"}
-    return url_for(str(request.endpoint), **(request.view_args or {}), **args, page=number)
+    args: dict[str, Any] = dict(request.args.lists())
+    args.update(request.view_args or {}, page=number)
+    return url_for(str(request.endpoint), **args)
