@@ -1,4 +1,5 @@
-"""Static files under content-hashed names, cached for a year, and compressed responses.
+"""Static files under content-hashed names, cached for a year, and compressed responses whose
+CSRF tokens differ on every response (against BREACH).
 
 ``url_for('static', filename='css/app.css')`` gives ``/static/css/app.<hash>.css``: the hash is
 that of the file's bytes, read once when the app starts (the manifest), so a changed file gets a
@@ -10,10 +11,13 @@ that other files refer to by relative path (Swagger UI's own assets, for example
 from __future__ import annotations
 
 import hashlib
+import json
+import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, current_app, g, request, send_from_directory, session
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import NotFound
 
 ONE_YEAR = 31_536_000
@@ -92,3 +96,64 @@ def install_compression(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     Compress(app)
+    # Registered after Flask-Compress, so it runs before it: tokens vary, then the page is
+    # compressed.
+    app.after_request(vary_csrf_tokens)
+
+
+# --- BREACH ---------------------------------------------------------------------------------
+# A compressed page that holds a secret and reflects text from the URL (a search box) leaks the
+# secret through its compressed length, a guess at a time, over many requests (BREACH). The
+# secret worth stealing here is a whole signed CSRF token (the session's raw token is useless
+# without the server's key to sign it). Flask-WTF's tokens keep the same bytes for a second at a
+# time; here every copy of the token on every page is signed afresh from a different, equally
+# valid JSON spelling of the raw token (each character as itself or as its \u escape, at random),
+# so no two responses share a token's bytes, and Flask-WTF validates them unchanged. Pages stay
+# compressed, which matters most to the signed-in hosts on slow phone connections
+# (docs/page-weight.md).
+CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's, so its validate_csrf accepts the tokens
+
+
+class _VaryingJSON:
+    """``json`` for itsdangerous, but each character of a string is written as itself or as its
+    ``\\uXXXX`` escape at random: the same value when read back, different bytes each time."""
+
+    @staticmethod
+    def dumps(value: object, **_kwargs: object) -> str:
+        if not isinstance(value, str):
+            return json.dumps(value, separators=(",", ":"))
+        return '"' + "".join(_spell(c) for c in value) + '"'
+
+    loads = staticmethod(json.loads)
+
+
+def _spell(character: str) -> str:
+    if ord(character) <= 0xFFFF and secrets.randbits(1):
+        return f"\\u{ord(character):04x}"
+    return json.dumps(character)[1:-1]
+
+
+def varied_token(raw: str, secret_key: str | bytes) -> str:
+    """A new Flask-WTF-valid signed token for the session secret ``raw``."""
+    return URLSafeTimedSerializer(secret_key, salt=CSRF_SALT, serializer=_VaryingJSON).dumps(raw)
+
+
+def vary_csrf_tokens(response: Response) -> Response:
+    """Every copy of this request's CSRF token in an HTML page replaced by a fresh one."""
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token, raw = g.get(field_name), session.get(field_name)
+    if (
+        not token
+        or not isinstance(raw, str)
+        or response.mimetype != "text/html"
+        or response.direct_passthrough
+        or response.is_streamed
+    ):
+        return response
+    body = response.get_data(as_text=True)
+    if token not in body:
+        return response
+    secret_key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    first, *rest = body.split(token)
+    response.set_data(first + "".join(varied_token(raw, secret_key) + part for part in rest))
+    return response

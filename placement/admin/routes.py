@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 
 from placement.admin import services
 from placement.auth.decorators import admin_required
+from placement.pagination import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,5 +17,5 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         counts=services.users_by_role(),
-        staff=services.staff_accounts(),
+        staff=paginate(services.staff_accounts()),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from placement.extensions import db
 from placement.models import Role, User
@@ -17,9 +17,6 @@ def users_by_role() -> dict[Role, int]:
     return counts
 
 
-def staff_accounts() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.role.in_([Role.STAFF, Role.ADMIN])).order_by(User.email)
-        )
-    )
+def staff_accounts() -> Select[tuple[User]]:
+    """Staff and admin accounts by email (the dashboard shows them a page at a time)."""
+    return select(User).where(User.role.in_([Role.STAFF, Role.ADMIN])).order_by(User.email, User.id)

@@ -13,6 +13,7 @@ from placement.extensions import db
 from placement.forms import add_error
 from placement.models import PartnerKind, WorkMode
 from placement.needs.forms import ReasonForm
+from placement.pagination import paginate
 from placement.partners import services
 from placement.partners.forms import InviteMemberForm, JoinForm, OfferForm, PartnerRegistrationForm
 from placement.staff.services import verification_decisions
@@ -155,7 +156,9 @@ def join(token: str) -> str | Response:
 @bp.route("/staff/partners")
 @staff_required
 def staff_list() -> str:
-    return render_template("partners/staff_list.html", organisations=services.all_organisations())
+    return render_template(
+        "partners/staff_list.html", organisations=paginate(services.all_organisations())
+    )
 
 
 @bp.route("/staff/partners/<organisation_id>", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from placement import audit, mail
 from placement.auth.services import AccountError, new_account, record_consent
@@ -84,11 +84,10 @@ def organisation_by_uuid(organisation_uuid: str) -> PartnerOrganisation | None:
     )
 
 
-def all_organisations() -> list[PartnerOrganisation]:
-    return list(
-        db.session.scalars(
-            select(PartnerOrganisation).order_by(PartnerOrganisation.created_at.desc())
-        )
+def all_organisations() -> Select[tuple[PartnerOrganisation]]:
+    """Every organisation, newest first (the staff list shows them a page at a time)."""
+    return select(PartnerOrganisation).order_by(
+        PartnerOrganisation.created_at.desc(), PartnerOrganisation.id.desc()
     )
 
 

@@ -16,6 +16,7 @@ from placement.labels import PLACEMENT_STATUS_LABELS
 from placement.matches.services import experts_for_need
 from placement.models import BOOKED_STATUSES, LogisticsKind, PairRuleKind, PlacementStatus, User
 from placement.needs import services as needs
+from placement.pagination import paginate
 from placement.placements import assignment, services, sessions, workflow
 from placement.placements.forms import (
     BudgetLineForm,
@@ -294,7 +295,7 @@ def staff_list() -> str:
     programme = programme_by_uuid(request.args.get("programme", ""))
     return render_template(
         "placements/list.html",
-        placements=services.staff_list(status, programme.id if programme else None),
+        placements=paginate(services.staff_list(status, programme.id if programme else None)),
         status=status,
         programme=programme,
         programmes=all_programmes(),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from placement import audit
 from placement.extensions import db
@@ -64,7 +64,10 @@ def possible_owners(placement: Placement) -> list[User]:
     return [placement.expert.user, *staff]
 
 
-def staff_list(status: PlacementStatus | None, programme_id: int | None) -> list[Placement]:
+def staff_list(
+    status: PlacementStatus | None, programme_id: int | None
+) -> Select[tuple[Placement]]:
+    """The placements that match, last changed first (the route shows them a page at a time)."""
     query = select(Placement)
     if status is not None:
         query = query.where(Placement.status == status)
@@ -74,7 +77,7 @@ def staff_list(status: PlacementStatus | None, programme_id: int | None) -> list
         query = query.join(Need, Need.id == Placement.need_id).where(
             Need.programme_id == programme_id
         )
-    return list(db.session.scalars(query.order_by(Placement.updated_at.desc()).limit(300)))
+    return query.order_by(Placement.updated_at.desc(), Placement.id.desc())
 
 
 def add_logistics(

@@ -16,6 +16,7 @@ from placement.models import InterestSource, NeedStatus, VerificationStatus
 from placement.needs import lifecycle
 from placement.needs import services as needs
 from placement.needs.forms import NeedFilterForm, ReasonForm
+from placement.pagination import paginate
 from placement.programmes.services import all_programmes
 from placement.staff import audit_trail, services
 
@@ -40,8 +41,10 @@ def institutions() -> str:
     form.programme.choices = select_choices([("", "")])
     valid = form.validate()
     status = VerificationStatus(form.status.data) if valid and form.status.data else None
-    rows = services.institution_queue(
-        status, form.country.data if valid else None, form.q.data if valid else None
+    rows = paginate(
+        services.institution_queue(
+            status, form.country.data if valid else None, form.q.data if valid else None
+        )
     )
     return render_template("staff/institutions.html", form=form, institutions=rows)
 

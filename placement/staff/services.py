@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from placement import audit, mail
 from placement.extensions import db
@@ -85,7 +85,8 @@ class ReviewError(Exception):
 
 def institution_queue(
     status: VerificationStatus | None, country: str | None, text: str | None
-) -> list[Institution]:
+) -> Select[tuple[Institution]]:
+    """The institutions that match, newest first (the route shows them a page at a time)."""
     query = select(Institution)
     if status is not None:
         query = query.where(Institution.status == status)
@@ -93,7 +94,7 @@ def institution_queue(
         query = query.where(Institution.country == country)
     if text:
         query = query.where(func.lower(Institution.name).like(f"%{text.lower()}%"))
-    return list(db.session.scalars(query.order_by(Institution.created_at.desc()).limit(200)))
+    return query.order_by(Institution.created_at.desc(), Institution.id.desc())
 
 
 def institution_by_uuid(institution_uuid: str) -> Institution | None:

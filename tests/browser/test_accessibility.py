@@ -19,19 +19,19 @@ Run it alone with ``.venv/bin/pytest tests/browser/test_accessibility.py -q``; s
 from __future__ import annotations
 
 import os
-from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from werkzeug.exceptions import HTTPException
 
 from placement.extensions import db
 from placement.models import User
 from tests import factories
 from tests.browser.conftest import PHONE
+from tests.browser.walk import walk as walk_routes
+from tests.browser.walk import wanted
 from tests.placement.test_access_matrix import url_arguments
 
 pytestmark = pytest.mark.browser
@@ -42,11 +42,6 @@ DESKTOP = {"width": 1280, "height": 800}
 WIDTHS = (DESKTOP, PHONE)
 LANGUAGES = ("en", "ar")
 ROLES = ("anonymous", "expert", "host", "staff", "admin", "partner")
-# Pages per role at most: a safety net for a walk that would never end, far above today's count.
-MAX_PAGES = 80
-# Not pages: files, JSON, the API's own documentation (vendored Swagger UI), the header's forms.
-SKIPPED_PREFIXES = ("/static/", "/api/", "/documents/", "/taxonomy/", "/logout", "/locale")
-SKIPPED_SUFFIXES = (".csv", ".xlsx", ".zip", "/export")
 # Forms that are not about the page: the header's language switch and log-out.
 FORM_FILTER = "main form[method=post i]"
 
@@ -83,22 +78,6 @@ def people(live_app: Flask) -> dict[str, str | None]:
         emails = {role: user.email if user else None for role, user in principals.items()}
         db.session.remove()
     return emails
-
-
-def endpoint_key(app: Flask, path: str) -> str | None:
-    """The route a path belongs to (with its integer arguments, e.g. each profile step), or
-    None when it is no page of ours."""
-    adapter = app.url_map.bind("localhost")
-    try:
-        endpoint, arguments = adapter.match(path, method="GET")
-    except HTTPException:
-        return None
-    steps = sorted((k, v) for k, v in arguments.items() if isinstance(v, int))
-    return f"{endpoint}{steps or ''}"
-
-
-def wanted(path: str) -> bool:
-    return not path.startswith(SKIPPED_PREFIXES) and not path.endswith(SKIPPED_SUFFIXES)
 
 
 def _same_site_links(page: object, origin: str) -> list[str]:
@@ -178,29 +157,28 @@ def _choose_language(page: object, code: str) -> None:
     page.goto("/about")
     if page.locator("html").get_attribute("lang") != code:
         with page.expect_navigation():
-            page.get_by_label("Language").select_option(code)
+            page.locator("#locale-select").select_option(code)  # labelled in any language
 
 
 def _walk(
     page: object, app: Flask, origin: str, starts: list[str], walk: Walk, checked: set[str]
 ) -> None:
-    """Visit one page per route, breadth first from ``starts``, following every link, and check
-    each route that no earlier role has checked (in the walk's language)."""
+    """Visit one page per route (tests/browser/walk.py) and check each route that no earlier
+    role has checked (in the walk's language)."""
     only = os.environ.get("AXE_ONLY", "")
-    queue, seen = deque(starts), set()
-    while queue and len(seen) < MAX_PAGES:
-        path = queue.popleft()
-        key = endpoint_key(app, urlsplit(path).path)
-        if key is None or key in seen:
-            continue
-        seen.add(key)
+
+    def load(path: str) -> tuple[str, list[str], None] | None:
         response = page.goto(path)
         if response is None or not response.ok:
-            continue
+            return None
         if not response.headers.get("content-type", "").startswith("text/html"):
-            continue
-        queue.extend(_same_site_links(page, origin))
-        if key not in checked and urlsplit(page.url).path.startswith(only):
+            return None
+        landed = urlsplit(page.url)
+        here = landed.path + (f"?{landed.query}" if landed.query else "")
+        return here, _same_site_links(page, origin), None
+
+    for path, key, _ in walk_routes(app, starts, load):
+        if key not in checked and urlsplit(path).path.startswith(only):
             checked.add(key)
             walk.pages.append(path)
             _check_page(page, path, f"{path} [{LANGUAGES[0]}]", walk)
@@ -239,3 +217,41 @@ def test_every_page_meets_wcag_21_aa(
         f"{len(walk.violations)} WCAG 2.1 A/AA violations for {role} "
         f"({len(walk.pages)} pages, {walk.forms} form error states):\n" + "\n".join(walk.violations)
     )
+
+
+@pytest.mark.slow
+def test_the_pager_of_long_lists_meets_wcag_21_aa(
+    browser: object,
+    live_app: Flask,
+    live_server: str,
+    people: dict[str, str | None],
+    tmp_path: object,
+) -> None:
+    """The walk's lists are too short for a pager, so one is made: a middle page of the admin's
+    account list, two rows a page, in both languages and at both widths."""
+    with live_app.app_context():
+        for _ in range(4):
+            factories.StaffFactory()
+        db.session.commit()
+        db.session.remove()
+    live_app.config["LIST_PAGE_SIZE"] = 2
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="en-GB")
+    context.set_default_timeout(20_000)
+    context.add_init_script(AXE_SOURCE)
+    page = context.new_page()
+    walk = Walk()
+    try:
+        _sign_in(page, str(people["admin"]))
+        for code in LANGUAGES:
+            _choose_language(page, code)
+            page.goto("/admin/?page=2")
+            current = page.locator("nav.pager a[aria-current=page]")
+            assert current.inner_text() == "2"
+            assert page.locator("nav.pager a[rel=prev]").count() == 1
+            _check(page, f"/admin/?page=2 [{code}]", walk)
+            page.set_viewport_size(PHONE)
+            page.screenshot(path=f"{tmp_path}/pager-{code}.png", full_page=True)
+    finally:
+        live_app.config.pop("LIST_PAGE_SIZE", None)
+        context.close()
+    assert not walk.violations, "\n".join(walk.violations)

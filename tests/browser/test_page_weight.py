@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections import deque
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -24,7 +23,7 @@ from flask.testing import FlaskClient
 
 from placement.models import Role, User
 from tests import factories
-from tests.browser.test_accessibility import MAX_PAGES, endpoint_key, wanted
+from tests.browser.walk import walk
 from tests.placement.test_access_matrix import url_arguments
 
 KB = 1000
@@ -53,29 +52,20 @@ def _weigh(client: FlaskClient, html_size: int, html: str) -> tuple[int, list[st
     return total, parts
 
 
-def _walk(app: Flask, client: FlaskClient, starts: list[str]) -> list[tuple[str, str, int, str]]:
-    """(path, endpoint key, transferred HTML size, HTML) of one page per route."""
-    queue, seen, pages = deque(starts), set(), []
-    while queue and len(seen) < MAX_PAGES:
-        path = queue.popleft()
-        key = endpoint_key(app, urlsplit(path).path)
-        if key is None or key in seen:
-            continue
-        seen.add(key)
+def _pages(client: FlaskClient, app: Flask, starts: list[str]) -> list[tuple[str, str, int, str]]:
+    """(path, route key, transferred HTML size, HTML) of one page per route."""
+
+    def load(path: str) -> tuple[str, list[str], tuple[int, str]] | None:
         response = client.get(path, headers={"Accept-Encoding": "br"}, follow_redirects=True)
         if response.status_code != 200 or response.mimetype != "text/html":
-            continue
+            return None
         if response.request.path != urlsplit(path).path:  # a redirect: weigh where it lands
             path = response.request.path
-            key = endpoint_key(app, path)
-            if key in seen:
-                continue
-            seen.add(key)
         size = len(response.get_data())
         html = client.get(path).get_data(as_text=True)
-        pages.append((path, key, size, html))
-        queue.extend(link.replace("&amp;", "&") for link in LINK.findall(html) if wanted(link))
-    return pages
+        return path, [link.replace("&amp;", "&") for link in LINK.findall(html)], (size, html)
+
+    return [(path, key, size, html) for path, key, (size, html) in walk(app, starts, load)]
 
 
 @pytest.mark.parametrize(
@@ -100,7 +90,7 @@ def test_every_page_is_within_its_weight_budget(
     }
     if role is not None:
         login(people.get(role, lambda: make_user(role))())
-    pages = _walk(app, client, ["/", "/dashboard"] if role else ["/"])
+    pages = _pages(client, app, ["/", "/dashboard"] if role else ["/"])
     assert len(pages) >= 3, f"the walk found too few pages: {[p[0] for p in pages]}"
     over = []
     for path, key, size, html in pages:
