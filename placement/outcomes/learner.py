@@ -68,13 +68,19 @@ def candidates() -> dict[str, Any]:
                 ("fit", LogisticRegression(C=0.05, max_iter=4000)),
             ]
         ),
-        "boosting": HistGradientBoostingClassifier(
-            learning_rate=0.05,
-            max_iter=200,
-            max_leaf_nodes=8,
-            min_samples_leaf=15,
-            l2_regularization=1.0,
-            random_state=SEED,
+        # Unknowns become -1 (below every real value, all being >= 0 or margins >= -6 are
+        # rare): the trees can still split them off, and a column unknown everywhere (a
+        # criterion no need uses) cannot break the binning.
+        "boosting": make_pipeline(
+            SimpleImputer(strategy="constant", fill_value=-1.0, keep_empty_features=True),
+            HistGradientBoostingClassifier(
+                learning_rate=0.05,
+                max_iter=200,
+                max_leaf_nodes=8,
+                min_samples_leaf=15,
+                l2_regularization=1.0,
+                random_state=SEED,
+            ),
         ),
     }
 

@@ -608,7 +608,7 @@ class TestCommandAndPage:
 
     @pytest.mark.parametrize(
         ("role", "status"),
-        [("staff", 200), ("admin", 200), ("expert", 403), ("institution", 403), ("partner", 403)],
+        [("staff", 200), ("admin", 200), ("expert", 403), ("institution", 403)],
     )
     def test_page_by_role(
         self, client: FlaskClient, login_as: Callable, clean_models: Path, role: str, status: int
@@ -625,6 +625,12 @@ class TestCommandAndPage:
         login_as("staff")
         page = _page(client.get("/staff/evaluation"))
         assert "No evaluation has been run yet" in page and "No outcome model is in use" in page
+
+    def test_partner_representatives_are_refused(
+        self, client: FlaskClient, login: Callable, clean_models: Path
+    ) -> None:
+        login(factories.PartnerRepresentativeFactory().user)
+        assert client.get("/staff/evaluation").status_code == 403
 
     def test_anonymous_visitors_are_sent_to_log_in(self, client: FlaskClient) -> None:
         response = client.get("/staff/evaluation")
