@@ -587,6 +587,7 @@ class TestCommandAndPage:
         result = app.test_cli_runner().invoke(args=["outcomes", "evaluate"])
         assert result.exit_code == 0 and "Labelled outcomes: 0" in result.output
         assert "rankings use the matching heuristic alone" in result.output
+        assert "Survey problems (counted, not dropped): no_end_report 0" in result.output
         assert db.session.scalar(select(func.count()).select_from(OutcomeReport)) == 0
 
     def test_command_and_page_show_the_same_figures(
