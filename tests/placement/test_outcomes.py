@@ -636,3 +636,25 @@ class TestCommandAndPage:
     def test_anonymous_visitors_are_sent_to_log_in(self, client: FlaskClient) -> None:
         response = client.get("/staff/evaluation")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+class TestExplanationOnPages:
+    def test_staff_see_the_learned_criterion_in_the_explanation(
+        self, app: Flask, client: FlaskClient, login_as: Callable, clean_models: Path
+    ) -> None:
+        with app.test_request_context():
+            _history_with_signal(40)
+            found = features.history()
+            labels_ = np.array([int(bool(r.label.best)) for r in found.rows])
+            versions.deploy(
+                learner.train("linear", found.matrix(), labels_),
+                versions.OutcomeModelVersion(
+                    1, "2026-01-01", "linear", features.FEATURES, 40, 0, 0.7, 0.6, 0.15
+                ),
+            )
+            factories.ExpertFactory()
+            need = factories.NeedFactory()
+            db.session.commit()
+        login_as("staff")
+        page = _page(client.get(f"/staff/needs/{need.uuid}"))
+        assert "Predicted success (from past outcomes)" in page
