@@ -129,32 +129,12 @@ outcomes_group = AppGroup("outcomes", help="Learning from recorded outcomes.")
 
 @outcomes_group.command("evaluate")
 def evaluate_command() -> None:
-    """Compare the learned success score with the matching heuristic on held-out outcomes."""
+    """Time-ordered held-out evaluation of the learned score against the recomputed heuristic."""
     from placement.outcomes.model import evaluate
+    from placement.outcomes.reporting import lines
 
-    report = evaluate()
-    click.echo(f"Labelled outcomes: {report['outcomes']} (threshold {report['threshold']})")
-    if not report["enough"]:
-        click.echo("Not enough outcomes: the learned score is not used; rankings are heuristic.")
-        return
-    click.echo(
-        f"Train / held-out: {report['train']} / {report['test']}; "
-        f"success rate {report['success_rate']:.2f}"
-    )
-    click.echo(f"{'':<22}{'learned':>10}{'heuristic':>12}")
-    for metric in ("auc", "brier"):
-        learned, heuristic = report[f"learned_{metric}"], report[f"heuristic_{metric}"]
-        click.echo(f"{metric.upper():<22}{_fmt(learned):>10}{_fmt(heuristic):>12}")
-    for name in ("learned", "heuristic"):
-        click.echo(f"Calibration ({name}): bin, n, mean predicted, observed success")
-        for row in report[f"{name}_calibration"]:
-            click.echo(
-                f"  {row['bin']:<9} {row['n']:>4}  {row['predicted']:.2f}  {row['observed']:.2f}"
-            )
-
-
-def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+    for line in lines(evaluate()):
+        click.echo(line)
 
 
 @outcomes_group.command("refit")

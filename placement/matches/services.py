@@ -122,10 +122,10 @@ def _allowed_users(user_ids: list[int], for_host: bool) -> set[int]:
 
 
 def outcome_aware_matcher() -> Matcher:
-    """The engine, with the criterion learned from outcomes once there are enough of them."""
-    from placement.outcomes.model import extra_scorers
+    """The engine, with the criterion learned from outcomes when it measurably helps."""
+    from placement.outcomes.ranking import outcome_aware_matcher as learned
 
-    return Matcher(extra_scorers=extra_scorers())
+    return learned()
 
 
 def _open_needs(today: date, country: str) -> list[Need]:

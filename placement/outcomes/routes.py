@@ -22,7 +22,8 @@ from wtforms.validators import Optional
 from placement.auth.decorators import signed_in_user, staff_required
 from placement.extensions import db
 from placement.forms import select_choices
-from placement.outcomes import evaluation, services
+from placement.outcomes import evaluation, reporting, services
+from placement.outcomes import history as model_history
 from placement.outcomes.model import current_model
 from placement.programmes.services import all_programmes, programme_by_uuid
 
@@ -99,6 +100,11 @@ def dashboard() -> str:
         figures=evaluation.dashboard(filters),
         fairness=evaluation.fairness(filters),
         model=current_model(),
+        report=model_history.last_evaluation(),
+        problem_labels=reporting.PROBLEM_LABELS,
+        decision_labels=reporting.DECISION_LABELS,
+        group_labels=reporting.GROUP_LABELS,
+        thresholds=reporting.THRESHOLDS,
         query=request.query_string.decode(),
     )
 
