@@ -104,7 +104,14 @@ class _LabelIndex:
         self._blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"codes": self.codes, "langs": self.langs, "_derived": None, "_blocks": None}
+        # The derived lookups go into the cache file too: built lazily, they cost each new
+        # worker seconds on its first misspelt skill or long summary, inside a person's request.
+        return {
+            "codes": self.codes,
+            "langs": self.langs,
+            "_derived": self._derive(),
+            "_blocks": self._pools(),
+        }
 
     def entries(self, codes: tuple[int, ...]) -> list[_Entry]:
         return [_Entry(c >> 9, self.langs[(c >> 1) & 0xFF], bool(c & 1)) for c in codes]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from babel.units import format_unit
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -41,6 +43,28 @@ PROFILE_STEPS = (
     ("qualifications", _l("Qualifications")),
     ("preferences", _l("Preferences")),
 )
+
+
+def file_size(size: int) -> str:
+    """A file size for people, in the reader's language: "170 bytes", "0.2 kB" would hide
+    that the file is tiny and "0 kB" that it holds anything at all. Bytes below 1 kB,
+    then kB and MB with one decimal (CLDR unit names: "170 octets", "1,5 Mo")."""
+    locale = str(get_locale() or "en")
+    if size < 1000:
+        spelled = format_unit(size, "digital-byte", length="long", locale=locale)
+        # CLDR has no long name for bytes in some languages (Arabic): the short one is right.
+        if "digital-" in spelled:
+            spelled = format_unit(size, "digital-byte", length="short", locale=locale)
+        return spelled
+    unit, value = (
+        ("digital-kilobyte", size / 1000)
+        if size < 1_000_000
+        else (
+            "digital-megabyte",
+            size / 1_000_000,
+        )
+    )
+    return format_unit(value, unit, length="short", format="#,##0.#", locale=locale)
 
 
 class ProfileError(Exception):
