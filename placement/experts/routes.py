@@ -31,7 +31,6 @@ from placement.experts import data_rights, documents, forms, services
 from placement.experts.timeline import timeline
 from placement.extensions import db
 from placement.forms import add_error, select_choices
-from placement.matches.services import needs_for_expert
 from placement.models import ConsentPurpose, DocumentKind, ExpertProfile
 from placement.outcomes.services import pending_surveys
 from placement.partners.services import shown_memberships
@@ -58,7 +57,7 @@ def dashboard() -> str:
         profile=profile,
         placements=services.placements_for(profile),
         completeness=services.completeness(profile),
-        matches=needs_for_expert(profile, limit=5),
+        matches=services.match_list(profile, limit=5),
         surveys=pending_surveys(signed_in_user()),
         alerts=alerts_for_expert(signed_in_user()),
     )

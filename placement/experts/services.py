@@ -14,11 +14,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from matching.evidence import has_skill_evidence
 from placement import audit
 from placement.auth.services import record_consent
 from placement.database import commit_apart
 from placement.extensions import db
 from placement.ids import parse_uuid
+from placement.matches.services import RankedNeed, needs_for_expert
 from placement.models import (
     AvailabilityWindow,
     CEFRLevel,
@@ -334,3 +336,25 @@ def completeness(profile: ExpertProfile) -> Completeness:
         return Completeness(100, None, None, {})
     _, _, label, endpoint, args = missing[0]
     return Completeness(done, str(label), endpoint, args)
+
+
+@dataclass(frozen=True)
+class MatchList:
+    """The expert's matches, split by whether skills or the occupation back them.
+
+    ``recommended`` are needs where at least one skill matches or the occupation or skill
+    profile is close (:func:`matching.evidence.has_skill_evidence`); ``weaker`` fit only the
+    circumstances (country, dates, languages, a few shared words) and are shown apart, never
+    as recommendations.
+    """
+
+    recommended: list[RankedNeed]
+    weaker: list[RankedNeed]
+
+
+def match_list(profile: ExpertProfile, limit: int = 5) -> MatchList:
+    """Up to ``limit`` recommended needs and up to ``limit`` weaker ones, best first each."""
+    ranked = needs_for_expert(profile, limit=3 * limit)
+    recommended = [r for r in ranked if has_skill_evidence(r.match.components)]
+    weaker = [r for r in ranked if not has_skill_evidence(r.match.components)]
+    return MatchList(recommended[:limit], weaker[:limit])

@@ -37,7 +37,14 @@
     var text = strings();
     var wrapper = document.createElement("div");
     wrapper.className = "combobox";
-    input.parentNode.insertBefore(wrapper, input);
+    // Out of a wrapping <label> (its for= still names the input): the suggestions and the hint
+    // must not become part of the field's name.
+    var around = input.parentNode.closest ? input.parentNode.closest("label") : null;
+    if (around && input.id && around.getAttribute("for") === input.id) {
+      around.parentNode.insertBefore(wrapper, around.nextSibling);
+    } else {
+      input.parentNode.insertBefore(wrapper, input);
+    }
     wrapper.appendChild(input);
     var list = document.createElement("ul");
     list.id = id + "-listbox";
@@ -72,6 +79,7 @@
     var active = -1;
     var asked = 0;
     var timer = null;
+    var firstWanted = false;  // Down on a closed list opens it on its first suggestion
 
     function close() {
       list.hidden = true;
@@ -114,31 +122,37 @@
       });
       active = -1;
       input.removeAttribute("aria-activedescendant");
+      var wanted = firstWanted;
+      firstWanted = false;
       if (items.length && document.activeElement === input) {
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
         status.textContent = text.count.replace("{n}", String(items.length));
+        if (wanted) { highlight(0); }
       } else {
         close();
         status.textContent = input.value.trim().length >= 2 ? text.none : "";
       }
     }
 
+    // Suggestions for the text now; ``delay`` 0 asks at once (the Down key), so a local list is
+    // open before the next key arrives.
     function ask(delay) {
       clearTimeout(timer);
       var query = input.value;
       var ticket = ++asked;
-      timer = setTimeout(function () {
+      var run = function () {
         source(query, function (found) { if (ticket === asked) { show(found); } });
-      }, delay);
+      };
+      if (delay) { timer = setTimeout(run, delay); } else { run(); }
     }
 
-    input.addEventListener("input", function () { ask(180); });
+    input.addEventListener("input", function () { firstWanted = false; ask(180); });
     input.addEventListener("keydown", function (event) {
       var open = !list.hidden;
       if (event.key === "ArrowDown" || event.key === "Down") {
         event.preventDefault();
-        if (!open) { ask(0); return; }
+        if (!open) { firstWanted = true; ask(0); return; }
         highlight(active + 1 >= items.length ? 0 : active + 1);
       } else if (event.key === "ArrowUp" || event.key === "Up") {
         event.preventDefault();

@@ -251,3 +251,34 @@ class TestLists:
             < page.index('<option value="ar"')
             < page.index('<option value="ha"')
         )
+
+
+class TestHonestMatches:
+    def test_needs_without_skill_evidence_are_shown_apart(
+        self, client: FlaskClient, expert: ExpertProfile
+    ) -> None:
+        fitting = factories.NeedFactory(title="Clinical examination trainer")
+        far = factories.NeedFactory(
+            title="Hospital accounts officer",
+            description="Keep the hospital's accounts; physician practice budgets.",
+            details=False,
+        )
+        far.skills = [factories.NeedSkill(label="prepare financial statements", required=True)]  # type: ignore[attr-defined]
+        far.languages = [factories.NeedLanguage(code="en", level=factories.CEFRLevel.B2)]  # type: ignore[attr-defined]
+        db.session.commit()
+        page = _page(client.get("/expert/"))
+        recommended = page[page.index('id="matches-heading"') : page.index('id="weaker-heading"')]
+        weaker = page[page.index('id="weaker-heading"') :]
+        assert fitting.title in recommended and far.title not in recommended
+        assert far.title in weaker and "They are not recommendations" in weaker
+        # The main reasons are on the card, outside the "Why this score" details.
+        card = recommended[recommended.index(fitting.title) :]
+        assert card.index("Your skills that match:") < card.index("<details>")
+        assert "perform clinical examination" in card[: card.index("<details>")]
+
+    def test_no_weaker_section_when_every_match_has_evidence(
+        self, client: FlaskClient, expert: ExpertProfile
+    ) -> None:
+        factories.NeedFactory(title="Clinical examination trainer")
+        page = _page(client.get("/expert/"))
+        assert "Clinical examination trainer" in page and 'id="weaker-heading"' not in page
