@@ -701,9 +701,17 @@ class Taxonomy:
         if query in index.codes:
             offer(query, 0, 100.0)
         for found in self.resolve(prefix_or_text, lang=lang, kind=kind):
-            key = normalise(found.label)
-            if found.method != "uri" and key in index.codes:
-                offer(key, 0, 100.0 * found.confidence)
+            # The concept the engine resolved, and only it (its label may be shared by others).
+            position = self.position(found.uri, kind)
+            score = 100.0 * found.confidence
+            rank = (0, -round(score), 0, -round(score, 1), -1.0, 0 if found.lang == lang else 1)
+            rank = (*rank, 0, len(query))
+            if (
+                position is not None
+                and found.method != "uri"
+                and (position not in scored or rank < scored[position][0])
+            ):
+                scored[position] = (rank, query, found.lang)
         start = bisect.bisect_left(index.sorted_keys, query)
         for key in index.sorted_keys[start : start + 500]:
             if not key.startswith(query):
