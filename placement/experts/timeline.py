@@ -41,7 +41,7 @@ class MonthLabel:
     x: float
     label: str  # abbreviated ("Jan")
     narrow: str  # one letter, for phones ("J")
-    year: str  # shown under the first month and under each January
+    year: str  # shown under each January (and the first month when no January is near)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,10 @@ def timeline(windows: list[AvailabilityWindow], today: date, rtl: bool = False) 
         if month > today:
             ticks.append(Tick(place(shown_from), format_date(month, "MMM")))
         if shown_to - shown_from >= MIN_LABEL_WIDTH:
-            year = str(month.year) if not months or month.month == 1 else ""
+            # The year under each January, and under the first month unless a January comes
+            # within two months (two years side by side would overlap on a phone).
+            first_without_january = not months and month.month not in (11, 12, 1)
+            year = str(month.year) if month.month == 1 or first_without_january else ""
             months.append(
                 MonthLabel(
                     place((shown_from + shown_to) / 2),

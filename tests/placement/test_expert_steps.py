@@ -168,7 +168,10 @@ class TestDisplays:
         assert names["Jan"] < bar.x + bar.width and names["Jun"] < bar.x + bar.width
         assert names["Jul"] > bar.x + bar.width
         years = [m.year for m in drawn.months if m.year]
-        assert years == ["2026", "2027"]
+        assert years == ["2027"]  # under January; "2026" would overlap it under December
+        with app.test_request_context():
+            spring = timeline([], date(2027, 3, 15))
+        assert [m.year for m in spring.months if m.year] == ["2027", "2028"]
 
     def test_timeline_runs_from_the_right_in_rtl_pages(self, app: Flask) -> None:
         window = AvailabilityWindow(start=date(2027, 1, 10), end=date(2027, 6, 30))
