@@ -92,6 +92,18 @@ MAX_ROWS = 30
 SUMMARY_MAX = 4000
 
 
+def _text_limit(limit: int) -> Length:
+    """A length limit whose message gives the limit and the current length, and says that the
+    text is kept (the form comes back with it, to shorten)."""
+    return Length(
+        max=limit,
+        message=_l(
+            "Keep this text to %(max)d characters; it has %(length)d now. "
+            "What you wrote is still here to shorten."
+        ),
+    )
+
+
 def _choose(pairs: object) -> list[object]:
     return select_choices([("", _l("Choose…")), *pairs])  # type: ignore[list-item]
 
@@ -240,16 +252,7 @@ class SkillsForm(RowsForm):
     summary = TextAreaField(
         _l("Professional summary"),
         filters=[strip_whitespace],
-        validators=[
-            Optional(),
-            Length(
-                max=SUMMARY_MAX,
-                message=_l(
-                    "Keep the summary to %(max)d characters; it has %(length)d now. "
-                    "What you wrote is still here to shorten."
-                ),
-            ),
-        ],
+        validators=[Optional(), _text_limit(SUMMARY_MAX)],
         description=_l(
             "A few sentences on what you do and what you could pass on (at most %(max)d "
             "characters).",
@@ -295,8 +298,9 @@ class QualificationsForm(RowsForm):
     education = TextAreaField(
         _l("Education"),
         filters=[strip_whitespace],
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional(), _text_limit(SUMMARY_MAX)],
         description=_l("Your studies, with places and years."),
+        render_kw={"data-counter": SUMMARY_MAX},
     )
     qualifications = FieldList(FormField(QualificationRow), min_entries=0, max_entries=MAX_ROWS)
 

@@ -161,3 +161,33 @@ def test_phone_user_completes_a_profile_and_sees_explained_needs(
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(f"\nexpert profile path on a phone-sized window: {elapsed:.1f} s of automated input")
+
+
+def test_rows_and_fields_work_without_javascript(
+    browser: object, live_server: str, live_app: Flask
+) -> None:
+    """Without JavaScript the language field is a plain select, "Add a language" comes back
+    from the server with one more row and what was chosen kept, and Enter in a field saves."""
+    with live_app.app_context():
+        email = factories.ExpertFactory().user.email
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto("/login")
+    tab.get_by_label("Email").fill(email)
+    tab.get_by_label("Password").fill(factories.PASSWORD)
+    tab.locator("main form").get_by_role("button", name="Log in").click()
+    tab.goto("/expert/profile/step/2")
+    assert tab.locator("select#languages-0-code").count() == 1
+    tab.locator("#languages-0-code").select_option("kri")
+    tab.get_by_role("button", name="Add a language").click()
+    expect(tab.locator("#languages-1-code")).to_be_visible()
+    expect(tab.locator("#languages-0-code")).to_have_value("kri")
+    tab.locator("#languages-1-code").select_option("tem")
+    tab.locator("#languages-1-level").select_option("B2")
+    tab.locator("#languages-0-level").select_option("native")
+    tab.get_by_role("button", name="Save", exact=True).last.click()
+    expect(tab.get_by_text("Saved.")).to_be_visible()
+    expect(tab.locator("#languages-1-code")).to_have_value("tem")
+    context.close()

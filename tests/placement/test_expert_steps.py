@@ -125,9 +125,17 @@ class TestSummaryLimit:
         )
         page = _page(response)
         assert response.status_code == 200
-        assert f"Keep the summary to {SUMMARY_MAX} characters; it has 10000 now" in page
+        assert f"Keep this text to {SUMMARY_MAX} characters; it has 10000 now" in page
         assert summary.strip() in page and 'value="welding"' in page and 'value="9"' in page
         assert _fresh(expert).summary == before
+
+    def test_a_long_education_is_refused_and_kept(
+        self, client: FlaskClient, expert: ExpertProfile
+    ) -> None:
+        education = "MSc " * 1500
+        page = _page(client.post("/expert/profile/step/4", data={"education": education}))
+        assert f"Keep this text to {SUMMARY_MAX} characters; it has 5999 now" in page
+        assert education.strip() in page
 
     def test_the_limit_is_stated_and_counted(
         self, client: FlaskClient, expert: ExpertProfile
