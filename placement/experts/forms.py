@@ -171,7 +171,7 @@ class RowsForm(FlaskForm):
 
 
 class LanguageRow(Form):
-    code = SelectField(_l("Language"), validators=[Optional()], render_kw={"data-combobox": True})
+    code = SelectField(_l("Language"), validators=[Optional()])
     level = SelectField(
         _l("Level"),
         choices=_choose((lvl.value, label) for lvl, label in LEVEL_LABELS.items()),
@@ -179,11 +179,18 @@ class LanguageRow(Form):
     )
 
 
+class SearchableLanguageRow(LanguageRow):
+    """The expert's language row: the select becomes a searchable combobox
+    (static/js/combobox.js) and stays a plain select without JavaScript."""
+
+    code = SelectField(_l("Language"), validators=[Optional()], render_kw={"data-combobox": True})
+
+
 class LanguagesForm(RowsForm):
     """Step 2: languages with their CEFR level, those of the expert's countries offered first."""
 
     ROW_LISTS = ("languages",)
-    languages = FieldList(FormField(LanguageRow), min_entries=1, max_entries=MAX_ROWS)
+    languages = FieldList(FormField(SearchableLanguageRow), min_entries=1, max_entries=MAX_ROWS)
 
     def __init__(self, *args: object, countries: Sequence[str | None] = (), **kwargs: object):
         super().__init__(*args, **kwargs)

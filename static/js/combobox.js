@@ -6,7 +6,7 @@
 // select. Keys: Down/Up move through the suggestions, Enter picks one, Escape closes the list
 // (or clears the text when it is closed). Touch: tap a suggestion.
 // Strings come translated on the script element itself (templates/_scripts.html): data-hint,
-// data-count, data-none, data-pick, "{n}" standing for a number.
+// data-count, data-none, data-pick, data-list, "{n}" standing for a number.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -22,7 +22,8 @@
       hint: read("hint", "Suggestions appear as you type. Use the up and down arrows to choose."),
       count: read("count", "Suggestions: {n}. Use the up and down arrows to choose."),
       none: read("none", "No suggestions."),
-      pick: read("pick", "Pick one of the suggestions.")
+      pick: read("pick", "Pick one of the suggestions."),
+      list: read("list", "Suggestions")
     };
   }
 
@@ -62,9 +63,8 @@
     status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
     wrapper.appendChild(status);
-    var labelFor = input.id && document.querySelector('label[for="' + input.id + '"]');
-    if (labelFor && !labelFor.id) { labelFor.id = id + "-label"; }
-    if (labelFor) { list.setAttribute("aria-labelledby", labelFor.id); }
+    // Its own name ("Suggestions"), not the field's label: one label, one field.
+    list.setAttribute("aria-label", text.list);
 
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
