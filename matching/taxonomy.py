@@ -330,7 +330,8 @@ class Taxonomy:
         self.word_idf()
         state = self.__dict__.copy()
         state["_resolved"] = {}
-        state.pop("_word_indexes", None)
+        # The search box's word index too, or each worker's first search would build it.
+        state["_word_indexes"] = {kind: self._word_index(kind) for kind in KINDS}
         state.pop("_demands", None)
         return state
 
