@@ -71,7 +71,8 @@ def country_codes() -> dict[str, str]:
 
 
 def language_codes() -> dict[str, str]:
-    """ISO 639-1 codes shipped with the package, mapped to English names."""
+    """ISO 639-1 codes shipped with the package, mapped to English names, plus ISO 639-3 codes
+    of regional languages without a two-letter code (Krio ``kri``, Temne ``tem``...)."""
     return _code_table("languages.tsv")
 
 
@@ -238,7 +239,9 @@ def _languages(value: Any, field: str) -> tuple[Language, ...]:
         code_text = _required_string(item.get("code"), f"{where}.code")
         code = code_text.lower()
         if code not in language_codes():
-            raise RecordError(f"{where}.code", f"unknown language code {code_text!r} (ISO 639-1)")
+            raise RecordError(
+                f"{where}.code", f"unknown language code {code_text!r} (ISO 639-1 or 639-3)"
+            )
         level_text = _required_string(item.get("level"), f"{where}.level")
         level = _LEVEL_BY_KEY.get(level_text.lower())
         if level is None:

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from matching.esco_import import FORMAT_VERSION, TaxonomyData, is_taxonomy_dir, read_dir
+from matching.search import WordIndex
 from matching.text import TEXT_FEATURES, hash_token, normalise, tokens
 
 __all__ = ["ATTRIBUTION", "Resolution", "SearchHit", "Taxonomy", "normalise"]
@@ -103,7 +104,14 @@ class _LabelIndex:
         self._blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"codes": self.codes, "langs": self.langs, "_derived": None, "_blocks": None}
+        # The derived lookups go into the cache file too: built lazily, they cost each new
+        # worker seconds on its first misspelt skill or long summary, inside a person's request.
+        return {
+            "codes": self.codes,
+            "langs": self.langs,
+            "_derived": self._derive(),
+            "_blocks": self._pools(),
+        }
 
     def entries(self, codes: tuple[int, ...]) -> list[_Entry]:
         return [_Entry(c >> 9, self.langs[(c >> 1) & 0xFF], bool(c & 1)) for c in codes]
@@ -322,6 +330,9 @@ class Taxonomy:
         self.word_idf()
         state = self.__dict__.copy()
         state["_resolved"] = {}
+        # The search box's word index too, or each worker's first search would build it.
+        state["_word_indexes"] = {kind: self._word_index(kind) for kind in KINDS}
+        state.pop("_demands", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -618,14 +629,37 @@ class Taxonomy:
 
     # --- autocomplete --------------------------------------------------------------------
 
+    def _demand(self, kind: str) -> np.ndarray:
+        """How many occupations ESCO relates to each skill (zeros for occupations): the
+        tie-break between labels a search matches equally well."""
+        demands = self.__dict__.setdefault("_demands", {})
+        if kind not in demands:
+            if kind == "skill":
+                counts = np.diff(self._relations.tocsc().indptr)
+            else:
+                counts = np.zeros(len(self._uris[kind]), dtype=np.int64)
+            demands[kind] = counts
+        return demands[kind]
+
+    def _word_index(self, kind: str) -> WordIndex:
+        """The word index of one kind's labels, built on first search (not cached to disk:
+        the engine never needs it, and it takes under a second)."""
+        indexes = self.__dict__.setdefault("_word_indexes", {})
+        if kind not in indexes:
+            indexes[kind] = WordIndex(self._index[kind].choices)
+        return indexes[kind]
+
     def search(
         self, prefix_or_text: str, lang: str = "en", kind: str = "skill", limit: int = 10
     ) -> list[SearchHit]:
         """Suggest concepts for a search box, in any shipped language.
 
-        Labels starting with the text come first, then labels with a word starting with it,
-        then misspelt matches. Each concept appears once, labelled in ``lang`` (falling back
-        to English).
+        The same resolver as the engine comes first: what :meth:`resolve` finds for the whole
+        text (exact label, label ignoring spaces, misspelt label). Then labels beginning with
+        the text (the phrase being typed), then labels matched word by word with typos
+        forgiven (:mod:`matching.search`: whole-phrase and token-set similarity, words under
+        three letters never matched on their own). Each concept appears once, labelled in
+        ``lang`` (falling back to English).
 
         Parameters
         ----------
@@ -637,18 +671,27 @@ class Taxonomy:
         Returns
         -------
         list of SearchHit
+            ``score`` is 0-100, higher is closer.
         """
         query = normalise(prefix_or_text)
-        if not query:
+        if not query or limit < 1:
             return []
         index = self._index[kind]
         scored: dict[int, tuple[tuple[float, ...], str, str]] = {}
 
-        def offer(key: str, tier: int, score: float) -> None:
+        demand = self._demand(kind)
+
+        def offer(
+            key: str, tier: int, score: float, coverage: float = 1.0, evidence: float = 100.0
+        ) -> None:
             for entry in index.entries(index.codes[key]):
                 rank = (
                     tier,
-                    -score,
+                    -round(evidence),
+                    # Words matched equally well: the skill more occupations need first.
+                    -demand[entry.index] if tier == 2 else 0,
+                    -round(score, 1),
+                    -coverage,
                     0 if entry.lang == lang else 1,
                     0 if entry.preferred else 1,
                     len(key),
@@ -656,27 +699,32 @@ class Taxonomy:
                 if entry.index not in scored or rank < scored[entry.index][0]:
                     scored[entry.index] = (rank, key, entry.lang)
 
+        if query in index.codes:
+            offer(query, 0, 100.0)
+        for found in self.resolve(prefix_or_text, lang=lang, kind=kind):
+            # The concept the engine resolved, and only it (its label may be shared by others).
+            position = self.position(found.uri, kind)
+            score = 100.0 * found.confidence
+            rank = (0, -round(score), 0, -round(score, 1), -1.0, 0 if found.lang == lang else 1)
+            rank = (*rank, 0, len(query))
+            if (
+                position is not None
+                and found.method != "uri"
+                and (position not in scored or rank < scored[position][0])
+            ):
+                scored[position] = (rank, query, found.lang)
         start = bisect.bisect_left(index.sorted_keys, query)
         for key in index.sorted_keys[start : start + 500]:
             if not key.startswith(query):
                 break
-            offer(key, 0 if key == query else 1, 100.0)
+            offer(key, 1, 100.0, len(query) / len(key))
         if len(scored) < limit:
-            needle = " " + query
-            for key in index.choices:
-                if needle in key:
-                    offer(key, 2, 100.0)
-                    if len(scored) >= 4 * limit:
-                        break
-        if len(scored) < limit and len(query) >= 4:
-            for key, score, _ in process.extract(
-                query, index.choices, scorer=fuzz.WRatio, limit=3 * limit, score_cutoff=80
-            ):
-                offer(key, 3, score)
+            for match in self._word_index(kind).match(query, limit=4 * limit):
+                offer(match.key, 2, match.score, match.coverage, match.words)
         hits = []
         for i, (rank, key, matched_lang) in sorted(
             scored.items(), key=lambda kv: (kv[1][0], self._uris[kind][kv[0]])
         )[:limit]:
             uri = self._uris[kind][i]
-            hits.append(SearchHit(uri, self.label(uri, lang) or key, key, matched_lang, -rank[1]))
+            hits.append(SearchHit(uri, self.label(uri, lang) or key, key, matched_lang, -rank[3]))
         return hits

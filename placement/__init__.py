@@ -158,6 +158,9 @@ def _install_template_globals(app: Flask) -> None:
         format_currency(amount, currency) if amount is not None else "—"
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    from placement.experts.services import file_size
+
+    app.jinja_env.filters["filesize"] = file_size
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -82,8 +83,25 @@ DOCUMENT_LABELS = {
     DocumentKind.CERTIFICATE: _l("Certificate or licence"),
     DocumentKind.OTHER: _l("Other document"),
 }
-# Rows left blank for new entries in list steps (no JavaScript needed to add one).
+# Rows left blank for new entries in the need form (placement/needs/forms.py); the expert's
+# steps add rows one at a time instead (RowsForm).
 BLANK_ROWS = 3
+# The most rows a list step keeps (languages, skills, qualifications); more are dropped.
+MAX_ROWS = 30
+# Stated limit of the professional summary, shown next to the field with a counter.
+SUMMARY_MAX = 4000
+
+
+def _text_limit(limit: int) -> Length:
+    """A length limit whose message gives the limit and the current length, and says that the
+    text is kept (the form comes back with it, to shorten)."""
+    return Length(
+        max=limit,
+        message=_l(
+            "Keep this text to %(max)d characters; it has %(length)d now. "
+            "What you wrote is still here to shorten."
+        ),
+    )
 
 
 def _choose(pairs: object) -> list[object]:
@@ -122,6 +140,36 @@ class OriginForm(FlaskForm):
             raise ValidationError(_l("Return programmes are for people living abroad."))
 
 
+class RowsForm(FlaskForm):
+    """A form holding lists of rows that a person grows or shrinks one at a time.
+
+    "Add a language" and each row's "Remove" are submit buttons (``add_row=<list>``,
+    ``remove_row=<row name>``): the page comes back with one row more or fewer and everything
+    typed kept, nothing saved, so it works without JavaScript; the script only saves the round
+    trip.
+    """
+
+    ROW_LISTS: tuple[str, ...] = ()
+
+    def prepare_row(self, row: FormField) -> None:
+        """Fill what a new row needs (its choices); nothing by default."""
+
+    def change_rows(self, formdata: Mapping[str, str]) -> bool:
+        """Apply an add or remove button of the submitted form; True if it was one."""
+        added, removed = formdata.get("add_row"), formdata.get("remove_row") or ""
+        if added in self.ROW_LISTS:
+            rows = getattr(self, added)
+            if len(rows) < MAX_ROWS:
+                self.prepare_row(rows.append_entry())
+            return True
+        name = removed.rpartition("-")[0]
+        if name in self.ROW_LISTS:
+            rows = getattr(self, name)
+            rows.entries = [row for row in rows.entries if row.name != removed]
+            return True
+        return False
+
+
 class LanguageRow(Form):
     code = SelectField(_l("Language"), validators=[Optional()])
     level = SelectField(
@@ -131,16 +179,27 @@ class LanguageRow(Form):
     )
 
 
-class LanguagesForm(FlaskForm):
-    """Step 2: languages with their CEFR level."""
+class SearchableLanguageRow(LanguageRow):
+    """The expert's language row: the select becomes a searchable combobox
+    (static/js/combobox.js) and stays a plain select without JavaScript."""
 
-    languages = FieldList(FormField(LanguageRow), min_entries=1)
+    code = SelectField(_l("Language"), validators=[Optional()], render_kw={"data-combobox": True})
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+
+class LanguagesForm(RowsForm):
+    """Step 2: languages with their CEFR level, those of the expert's countries offered first."""
+
+    ROW_LISTS = ("languages",)
+    languages = FieldList(FormField(SearchableLanguageRow), min_entries=1, max_entries=MAX_ROWS)
+
+    def __init__(self, *args: object, countries: Sequence[str | None] = (), **kwargs: object):
         super().__init__(*args, **kwargs)
-        options = _choose(language_choices())
+        self._options = _choose(language_choices(*countries))
         for row in self.languages:
-            row.form.code.choices = options
+            self.prepare_row(row)
+
+    def prepare_row(self, row: FormField) -> None:
+        row.form.code.choices = self._options
 
     def validate_languages(self, field: FieldList) -> None:
         # A row-level rule: WTForms' Optional() would stop a per-field check on an empty level.
@@ -173,8 +232,10 @@ class SkillRow(Form):
     )
 
 
-class SkillsForm(FlaskForm):
+class SkillsForm(RowsForm):
     """Step 3: occupation, skills, experience and sectors."""
+
+    ROW_LISTS = ("skills",)
 
     occupation = StringField(
         _l("Occupation"),
@@ -183,7 +244,7 @@ class SkillsForm(FlaskForm):
         description=_l("Type a few letters and pick from the list, or write your own title."),
         render_kw={"data-autocomplete": "occupation"},
     )
-    skills = FieldList(FormField(SkillRow), min_entries=1)
+    skills = FieldList(FormField(SkillRow), min_entries=1, max_entries=MAX_ROWS)
     years_experience = IntegerField(
         _l("Years of professional experience"),
         validators=[Optional(), NumberRange(min=0, max=70)],
@@ -198,8 +259,13 @@ class SkillsForm(FlaskForm):
     summary = TextAreaField(
         _l("Professional summary"),
         filters=[strip_whitespace],
-        validators=[Optional(), Length(max=4000)],
-        description=_l("A few sentences on what you do and what you could pass on."),
+        validators=[Optional(), _text_limit(SUMMARY_MAX)],
+        description=_l(
+            "A few sentences on what you do and what you could pass on (at most %(max)d "
+            "characters).",
+            max=SUMMARY_MAX,
+        ),
+        render_kw={"data-counter": SUMMARY_MAX},
     )
 
     def validate_skills(self, field: FieldList) -> None:
@@ -231,16 +297,19 @@ class QualificationRow(Form):
             raise ValidationError(_l("This date is in the future."))
 
 
-class QualificationsForm(FlaskForm):
+class QualificationsForm(RowsForm):
     """Step 4: education, degrees, licences and certificates."""
+
+    ROW_LISTS = ("qualifications",)
 
     education = TextAreaField(
         _l("Education"),
         filters=[strip_whitespace],
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional(), _text_limit(SUMMARY_MAX)],
         description=_l("Your studies, with places and years."),
+        render_kw={"data-counter": SUMMARY_MAX},
     )
-    qualifications = FieldList(FormField(QualificationRow), min_entries=1)
+    qualifications = FieldList(FormField(QualificationRow), min_entries=0, max_entries=MAX_ROWS)
 
     def validate_qualifications(self, field: FieldList) -> None:
         for row in field:

@@ -31,7 +31,6 @@ from placement.experts import data_rights, documents, forms, services
 from placement.experts.timeline import timeline
 from placement.extensions import db
 from placement.forms import add_error, select_choices
-from placement.matches.services import needs_for_expert
 from placement.models import ConsentPurpose, DocumentKind, ExpertProfile
 from placement.outcomes.services import pending_surveys
 from placement.partners.services import shown_memberships
@@ -58,7 +57,7 @@ def dashboard() -> str:
         profile=profile,
         placements=services.placements_for(profile),
         completeness=services.completeness(profile),
-        matches=needs_for_expert(profile, limit=5),
+        matches=services.match_list(profile, limit=5),
         surveys=pending_surveys(signed_in_user()),
         alerts=alerts_for_expert(signed_in_user()),
     )
@@ -78,8 +77,9 @@ def profile() -> str:
     )
 
 
-def _with_blank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return rows + [{}] * forms.BLANK_ROWS
+def _rows_or_one(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The saved rows, or one empty row to start with: "Add another" brings more."""
+    return rows or [{}]
 
 
 def _step_form(step: int, profile: ExpertProfile) -> Any:
@@ -91,13 +91,14 @@ def _step_form(step: int, profile: ExpertProfile) -> Any:
     if step == 2:
         rows = [{"code": x.code, "level": x.level.value} for x in profile.languages]
         return forms.LanguagesForm(
-            data={"languages": _with_blank_rows(rows)} if request.method == "GET" else None
+            data={"languages": _rows_or_one(rows)} if request.method == "GET" else None,
+            countries=(profile.origin_country, profile.residence_country),
         )
     if step == 3:
         rows = [{"label": s.label, "proficiency": str(s.proficiency or "")} for s in profile.skills]
         data = {
             "occupation": profile.occupation_label,
-            "skills": _with_blank_rows(rows),
+            "skills": [*rows, {}],
             "years_experience": profile.years_experience,
             "sectors": profile.sectors,
             "summary": profile.summary,
@@ -114,7 +115,7 @@ def _step_form(step: int, profile: ExpertProfile) -> Any:
             }
             for q in profile.qualifications
         ]
-        data = {"education": profile.education, "qualifications": _with_blank_rows(rows)}
+        data = {"education": profile.education, "qualifications": _rows_or_one(rows)}
         return forms.QualificationsForm(data=data if request.method == "GET" else None)
     data = {
         "preferred_regions": ", ".join(profile.preferred_regions),
@@ -166,7 +167,13 @@ def profile_step(step: int) -> str | Response:
         abort(404)
     profile = _profile()
     form = _step_form(step, profile)
-    if form.validate_on_submit():
+    # "Add another" or "Remove": one row more or fewer, everything typed kept, nothing saved.
+    rows_changed = (
+        request.method == "POST"
+        and isinstance(form, forms.RowsForm)
+        and form.change_rows(request.form)
+    )
+    if not rows_changed and form.validate_on_submit():
         _save_step(step, profile, form)
         db.session.commit()
         flash(_("Saved."), "success")
@@ -175,7 +182,7 @@ def profile_step(step: int) -> str | Response:
         if request.form.get("next_step"):
             return redirect(url_for("experts.availability"))
         return redirect(url_for("experts.profile_step", step=step))
-    if request.method == "POST":
+    if request.method == "POST" and not rows_changed:
         flash(_("Some answers need your attention; nothing else was lost."), "error")
     return render_template(
         f"experts/step_{services.PROFILE_STEPS[step - 1][0]}.html",
@@ -205,7 +212,9 @@ def availability() -> str | Response:
         "experts/availability.html",
         form=form,
         profile=profile,
-        timeline=timeline(profile.availability, date.today()),
+        timeline=timeline(
+            profile.availability, date.today(), rtl=get_locale().text_direction == "rtl"
+        ),
     )
 
 

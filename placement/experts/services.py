@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from babel.units import format_unit
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from matching.evidence import has_skill_evidence
 from placement import audit
 from placement.auth.services import record_consent
 from placement.database import commit_apart
 from placement.extensions import db
 from placement.ids import parse_uuid
+from placement.matches.services import RankedNeed, needs_for_expert
 from placement.models import (
     AvailabilityWindow,
     CEFRLevel,
@@ -41,6 +45,28 @@ PROFILE_STEPS = (
     ("qualifications", _l("Qualifications")),
     ("preferences", _l("Preferences")),
 )
+
+
+def file_size(size: int) -> str:
+    """A file size for people, in the reader's language: "170 bytes", "0.2 kB" would hide
+    that the file is tiny and "0 kB" that it holds anything at all. Bytes below 1 kB,
+    then kB and MB with one decimal (CLDR unit names: "170 octets", "1,5 Mo")."""
+    locale = str(get_locale() or "en")
+    if size < 1000:
+        spelled = format_unit(size, "digital-byte", length="long", locale=locale)
+        # CLDR has no long name for bytes in some languages (Arabic): the short one is right.
+        if "digital-" in spelled:
+            spelled = format_unit(size, "digital-byte", length="short", locale=locale)
+        return spelled
+    unit, value = (
+        ("digital-kilobyte", size / 1000)
+        if size < 1_000_000
+        else (
+            "digital-megabyte",
+            size / 1_000_000,
+        )
+    )
+    return format_unit(value, unit, length="short", format="#,##0.#", locale=locale)
 
 
 class ProfileError(Exception):
@@ -310,3 +336,25 @@ def completeness(profile: ExpertProfile) -> Completeness:
         return Completeness(100, None, None, {})
     _, _, label, endpoint, args = missing[0]
     return Completeness(done, str(label), endpoint, args)
+
+
+@dataclass(frozen=True)
+class MatchList:
+    """The expert's matches, split by whether skills or the occupation back them.
+
+    ``recommended`` are needs where at least one skill matches or the occupation or skill
+    profile is close (:func:`matching.evidence.has_skill_evidence`); ``weaker`` fit only the
+    circumstances (country, dates, languages, a few shared words) and are shown apart, never
+    as recommendations.
+    """
+
+    recommended: list[RankedNeed]
+    weaker: list[RankedNeed]
+
+
+def match_list(profile: ExpertProfile, limit: int = 5) -> MatchList:
+    """Up to ``limit`` recommended needs and up to ``limit`` weaker ones, best first each."""
+    ranked = needs_for_expert(profile, limit=3 * limit)
+    recommended = [r for r in ranked if has_skill_evidence(r.match.components)]
+    weaker = [r for r in ranked if not has_skill_evidence(r.match.components)]
+    return MatchList(recommended[:limit], weaker[:limit])

@@ -18,8 +18,8 @@ from tests.matching.conftest import expert_dict, need_dict
 def test_code_lists_are_complete():
     assert len(country_codes()) == 250  # 249 ISO 3166-1 codes plus XK
     assert {"SL", "GH", "NL", "SS", "XK"} <= set(country_codes())
-    assert len(language_codes()) == 183
-    assert {"en", "fr", "ar", "pt", "so"} <= set(language_codes())
+    assert len(language_codes()) == 183 + 28  # ISO 639-1, then regional ISO 639-3 codes
+    assert {"en", "fr", "ar", "pt", "so", "kri", "tem", "men"} <= set(language_codes())
 
 
 def test_expert_defaults_and_extra_fields_ignored():
