@@ -246,6 +246,7 @@ _HEADINGS: dict[str, tuple[str, ...]] = {
     ),
 }
 _TATWEEL = "\u0640"
+_AR_PROCLITICS = frozenset("وفبلك")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 # "1.", "II)", "a.", "3 -", bullets and decorations before a heading.
 _NUMBERING = re.compile(
@@ -349,8 +350,8 @@ def detect_language(text: str) -> str:
         return "ar"
     words = normalise(sample).split()
     marks = {
-        "fr": {"et", "les", "des", "le", "la", "du", "pour", "dans", "avec", "une", "j", "ai"},
-        "es": {"y", "los", "las", "el", "del", "para", "con", "una", "en", "por", "mi", "de"},
+        "fr": {"et", "les", "des", "le", "du", "au", "aux", "pour", "dans", "avec", "une", "d", "l"},
+        "es": {"y", "los", "las", "el", "del", "para", "con", "una", "por", "mi", "al", "lo"},
         "en": {"and", "the", "of", "to", "in", "for", "with", "a", "i", "my", "as", "at"},
     }
     counts = {lang: sum(1 for w in words if w in marks[lang]) for lang in marks}
@@ -498,6 +499,8 @@ def _base_forms(word: str, lang: str) -> list[str]:
             if word.endswith(ending) and len(word) > len(ending) + 2:
                 forms += [word[: -len(ending)] + i for i in infinitives]
                 break
+    elif lang == "ar" and word[:1] in _AR_PROCLITICS and len(word) >= 5:
+        forms.append(word[1:])  # "وإدارة" "بتدريس": and-, with- glued to the word
     return [f for f in dict.fromkeys(forms) if f != word and len(f) >= MIN_CHARS]
 
 
@@ -529,7 +532,7 @@ def _runs(clause_words: list[str], sentence: int, clause: int, lang: str) -> lis
                 continue
             whole = i == 0 and j == n
             runs.append(_Run(sentence, clause, i, j, text, False, whole))
-            if j - i > 1:
+            if j - i > 1 or lang == "ar":
                 rest = clause_words[i + 1 : j]
                 for form in _base_forms(first, lang):
                     runs.append(_Run(sentence, clause, i, j, " ".join([form, *rest]), True, whole))
