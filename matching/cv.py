@@ -350,7 +350,21 @@ def detect_language(text: str) -> str:
         return "ar"
     words = normalise(sample).split()
     marks = {
-        "fr": {"et", "les", "des", "le", "du", "au", "aux", "pour", "dans", "avec", "une", "d", "l"},
+        "fr": {
+            "et",
+            "les",
+            "des",
+            "le",
+            "du",
+            "au",
+            "aux",
+            "pour",
+            "dans",
+            "avec",
+            "une",
+            "d",
+            "l",
+        },
         "es": {"y", "los", "las", "el", "del", "para", "con", "una", "por", "mi", "al", "lo"},
         "en": {"and", "the", "of", "to", "in", "for", "with", "a", "i", "my", "as", "at"},
     }
