@@ -553,6 +553,42 @@ def _runs(clause_words: list[str], sentence: int, clause: int, lang: str) -> lis
     return runs
 
 
+#: At most this many word runs per text are tried as misspelt labels (the costly lookup).
+MAX_FUZZY = 300
+_VOCABULARIES: dict[int, tuple[object, frozenset[str], frozenset[str]]] = {}
+
+
+def _vocabulary(taxonomy: Taxonomy) -> tuple[frozenset[str], frozenset[str]]:
+    """Every label of the taxonomy, normalised, and every word in them; built once per
+    taxonomy. Runs that are no label and hold unknown words are not sent to the (costly)
+    misspelling search: that keeps a long CV to a second or two."""
+    cached = _VOCABULARIES.get(id(taxonomy))
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1], cached[2]
+    keys: set[str] = set()
+    for kind in KINDS:
+        for uri in taxonomy.uris(kind):
+            for lang in taxonomy.languages:
+                keys.add(_key(taxonomy.label(uri, lang) or ""))
+                keys.update(_key(label) for label in taxonomy.alternative_labels(uri, lang))
+    keys.discard("")
+    words = frozenset(w for key in keys for w in key.split())
+    _VOCABULARIES[id(taxonomy)] = (taxonomy, frozenset(keys), words)
+    return frozenset(keys), words
+
+
+def _worth_trying(run: _Run, words: list[str], keys: frozenset[str], vocab: frozenset[str]) -> int:
+    """2 for a run that is a label, 1 for one that may be a misspelt label, 0 otherwise."""
+    if run.text in keys:
+        return 2
+    if run.derived or (len(words) == 1 and not run.whole):
+        return 0
+    unknown = [w for w in words if w not in vocab]
+    if len(unknown) > 1 or any(len(w) < 4 for w in unknown):
+        return 0
+    return 1
+
+
 def _combine(confidences: list[float]) -> float:
     """The best mention, raised a little by each further one (at most three count)."""
     ordered = sorted(confidences, reverse=True)
@@ -608,7 +644,20 @@ def suggest_from_text(
                 runs.extend(_runs(words, s, c, lang))
     if not runs:
         return []
-    texts = sorted({run.text for run in runs})
+    keys, vocab = _vocabulary(taxonomy)
+    exact: set[str] = set()
+    fuzzy: dict[str, tuple[int, int]] = {}
+    for run in runs:
+        worth = _worth_trying(run, run.text.split(), keys, vocab)
+        if worth == 2:
+            exact.add(run.text)
+        elif worth == 1:
+            section = sentences[run.sentence][1]
+            rank = (0 if run.whole else 1) + (0 if section == "skills" else 2)
+            fuzzy[run.text] = min(fuzzy.get(run.text, (9, 0)), (rank, run.sentence))
+    tried = sorted(fuzzy, key=lambda text: fuzzy[text])[:MAX_FUZZY]
+    texts = sorted(exact | set(tried))
+    runs = [run for run in runs if run.text in exact or run.text in fuzzy]
     mentions: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
     for kind in kinds:
         resolved = dict(zip(texts, taxonomy.resolve_many(texts, lang, kind), strict=True))
