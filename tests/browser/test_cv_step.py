@@ -122,3 +122,33 @@ def test_cv_upload_opens_suggestions_and_one_is_accepted(
     expect(
         page.get_by_role("link", name=re.compile(re.escape(t("Suggest skills from this CV"))))
     ).to_be_visible()
+
+
+def test_host_adds_a_skill_from_the_terms_of_reference(page: object, live_app: Flask) -> None:
+    from placement.models import NeedStatus
+
+    with live_app.app_context():
+        member = factories.HostMemberFactory()
+        need = factories.NeedFactory(institution=member.institution, status=NeedStatus.DRAFT)
+        need.description = (
+            "Duties and responsibilities\n"
+            "The adviser will manage budgets and prepare financial statements."
+        )
+        db.session.commit()
+        email, need_id = member.user.email, str(need.uuid)
+        db.session.remove()
+    page.goto("/")
+    log_out(page)
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(factories.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.goto(f"/host/needs/{need_id}")
+    page.get_by_role("button", name="Suggest skills from the description").click()
+    expect(page.locator("ul.suggestions blockquote").first).to_be_visible()
+    assert _violations(page) == []
+    page.get_by_role("button", name="Add as required manage budgets").click()
+    expect(page.locator(".flashes")).to_contain_text("“manage budgets” added to the need.")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "en-need-terms.png"), full_page=True)
+    assert page.get_by_role("button", name="Add as required manage budgets").count() == 0
