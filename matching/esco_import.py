@@ -4,8 +4,10 @@ Two sources are understood:
 
 * an **official ESCO CSV download** (``skills_xx.csv``, ``occupations_xx.csv``,
   ``occupationSkillRelations_xx.csv``, ``ISCOGroups_xx.csv``; any language, several languages in
-  one folder), which is what ``placement taxonomy load DIR`` reads, so that a programme can bring
-  the full multilingual taxonomy with one command;
+  one folder, the CSV files as they are or still in the downloaded ``.zip``), which is what
+  ``placement taxonomy load DIR [--language ar]`` reads, so that a programme can bring the full
+  multilingual taxonomy with one command. Arabic (``classification - ar - csv``) is read like
+  any other language; the ESCO subset shipped with the package has no Arabic labels;
 * the **prepared files** in ``shared/data/esco`` (reformatted ESCO v1.1.1 with English, French
   and Spanish labels), from which the package's own ``matching/data/esco`` was built with
   ``python -m matching.esco_import --prepared SRC DEST``.
@@ -32,6 +34,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,8 +263,33 @@ def official_files(src: str | os.PathLike[str]) -> list[tuple[Path, str, str]]:
     return found
 
 
+def _unpack_zips(src: Path, into: Path) -> None:
+    """Copy the ESCO CSV files held in any ``.zip`` under ``src`` into ``into``.
+
+    Only members whose file name is an ESCO CSV name are read, each written under its bare
+    name (never a path from the archive), one folder per archive.
+    """
+    for n, archive_path in enumerate(sorted(src.rglob("*.zip"))):
+        try:
+            with zipfile.ZipFile(archive_path) as archive:
+                for info in archive.infolist():
+                    name = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+                    if info.is_dir() or not _OFFICIAL_FILE.match(name):
+                        continue
+                    folder = into / str(n)
+                    folder.mkdir(parents=True, exist_ok=True)
+                    with archive.open(info) as member, (folder / name).open("wb") as out:
+                        shutil.copyfileobj(member, out)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+            raise TaxonomyImportError(
+                str(archive_path), None, None, f"cannot unpack: {exc}"
+            ) from exc
+
+
 def import_official(
-    src: str | os.PathLike[str], base: TaxonomyData | None = None
+    src: str | os.PathLike[str],
+    base: TaxonomyData | None = None,
+    languages: Iterable[str] | None = None,
 ) -> tuple[TaxonomyData, dict[str, int]]:
     """Merge an official ESCO CSV download into ``base`` (or into an empty taxonomy).
 
@@ -273,8 +301,12 @@ def import_official(
     ----------
     src : path-like
         Folder holding ``skills_xx.csv``, ``occupations_xx.csv``, ``ISCOGroups_xx.csv`` and
-        ``occupationSkillRelations_xx.csv`` files (subfolders are searched too).
+        ``occupationSkillRelations_xx.csv`` files, or the ``.zip`` files downloaded from ESCO
+        that hold them (subfolders are searched too).
     base : TaxonomyData, optional
+    languages : iterable of str, optional
+        Read only the label files of these languages (e.g. ``["ar"]``); relations are always
+        read.
 
     Returns
     -------
@@ -286,14 +318,30 @@ def import_official(
     TaxonomyImportError
         If no ESCO file is found, or a file lacks a required column or has a bad row.
     """
-    files = official_files(src)
-    if not files:
-        raise TaxonomyImportError(
-            str(src),
-            None,
-            None,
-            "no ESCO CSV files found (expected skills_xx.csv, occupations_xx.csv, ...)",
-        )
+    with tempfile.TemporaryDirectory(prefix="esco-") as unpacked:
+        _unpack_zips(Path(src), Path(unpacked))
+        return _import_official([Path(src), Path(unpacked)], base, languages, str(src))
+
+
+def _import_official(
+    folders: list[Path],
+    base: TaxonomyData | None,
+    languages: Iterable[str] | None,
+    src: str,
+) -> tuple[TaxonomyData, dict[str, int]]:
+    """The files of ``folders``, merged as :func:`import_official` says."""
+    wanted = {lang.lower() for lang in languages} if languages else None
+    files = [
+        f
+        for folder in folders
+        for f in official_files(folder)
+        if wanted is None or f[1] == "occupationSkillRelations" or f[2] in wanted
+    ]
+    if not files or (wanted and all(f[1] == "occupationSkillRelations" for f in files)):
+        expected = "skills_xx.csv, occupations_xx.csv, ... or the downloaded .zip"
+        if wanted:
+            expected += f" in {', '.join(sorted(wanted))}"
+        raise TaxonomyImportError(src, None, None, f"no ESCO CSV files found (expected {expected})")
     data = base if base is not None else TaxonomyData()
     counts: dict[str, int] = {}
     kinds = {"skills": "skill", "occupations": "occupation", "ISCOGroups": "isco_group"}

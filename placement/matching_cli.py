@@ -156,11 +156,19 @@ def taxonomy_group() -> None:
     default=None,
     help="Target folder (default: the configured taxonomy folder).",
 )
-def load_command(directory: str, into: str | None) -> None:
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    help="Read only this language's label files, e.g. --language ar (repeatable).",
+)
+def load_command(directory: str, into: str | None, languages: tuple[str, ...]) -> None:
     """Load an official ESCO CSV download (any languages) from DIRECTORY.
 
-    Labels, concepts and occupation–skill relations are merged into the taxonomy already in
-    the target folder, or into the ESCO subset shipped with Homeward if there is none yet.
+    DIRECTORY holds the CSV files or the downloaded zips, e.g. "ESCO dataset - v1.2.0 -
+    classification - ar - csv.zip" for the Arabic labels. Labels, concepts and
+    occupation–skill relations are merged into the taxonomy already in the target folder,
+    or into the ESCO subset shipped with Homeward if there is none yet.
     """
     target = Path(into) if into else _default_taxonomy_dir()
     if target is None:
@@ -168,7 +176,7 @@ def load_command(directory: str, into: str | None) -> None:
         return
     base = read_dir(target) if is_taxonomy_dir(target) else read_dir(_shipped_dir())
     try:
-        data, counts = import_official(directory, base)
+        data, counts = import_official(directory, base, languages or None)
     except TaxonomyImportError as exc:
         _fail(str(exc))
         return

@@ -18,12 +18,14 @@ from sqlalchemy import delete, inspect, or_, select
 
 from placement import audit
 from placement.auth.passwords import hash_password
+from placement.experts.cv import forget_expert
 from placement.experts.documents import stored_path
 from placement.extensions import db
 from placement.matches.services import forget_rankings
 from placement.models import (
     AuditEvent,
     ConsentRecord,
+    CvSuggestion,
     ExpertProfile,
     Interest,
     Notification,
@@ -89,6 +91,12 @@ def export_data(user: User) -> dict[str, Any]:
         data["availability"] = [_row(x) for x in profile.availability]
         data["qualifications"] = [_row(x) for x in profile.qualifications]
         data["documents"] = [_row(x, skip=("stored_name",)) for x in profile.documents]
+        data["cv_suggestions"] = [
+            _row(x)
+            for x in db.session.scalars(
+                select(CvSuggestion).where(CvSuggestion.expert_id == profile.id)
+            )
+        ]
         placements = db.session.scalars(
             select(Placement).where(Placement.expert_id == profile.id)
         ).all()
@@ -134,6 +142,7 @@ def erase_account(user: User) -> list[Path]:
     files = []
     if profile is not None:
         files = [stored_path(d) for d in profile.documents]
+        forget_expert(profile)  # suggestions quote the CV
         profile.languages.clear()
         profile.skills.clear()
         profile.availability.clear()

@@ -1,8 +1,12 @@
 """Uploaded documents: type checked from the bytes, stored outside static/, served only to
 those allowed, and CV text turned into skill suggestions.
 
-A file is accepted only if its content is a PDF or a Word .docx package, whatever its name says;
-it is stored under a random name in UPLOAD_DIR and always served as an attachment.
+A file is accepted only if its content is a PDF, a Word .docx package or plain UTF-8 text,
+whatever its name says; it is stored under a random name in UPLOAD_DIR and always served as an
+attachment. The text of a CV is kept line by line, since its headings (Experience, Skills...)
+are what :func:`matching.cv.find_sections` reads; a CV whose text cannot be read (a scanned
+PDF holds only pictures of text) is still kept, and the person is told why no skills are
+proposed.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 5 * 1024 * 1024
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TEXT = "text/plain"
+# Control characters other than tab, line feed, form feed and carriage return mark a binary file.
+_BINARY = {*range(0, 9), 11, *range(14, 32), 127}
 # A .docx holds a few dozen parts; limits keep a crafted archive (zip bomb) from hurting us.
 MAX_DOCX_PARTS = 2000
 MAX_DOCX_UNPACKED = 50 * 1024 * 1024
@@ -50,6 +57,13 @@ MAX_TEXT = 200_000
 _WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Hosts see documents once the placement is approved and for as long as it lasts or is done.
 _HOST_CAN_SEE = BOOKED_STATUSES | {PlacementStatus.COMPLETED}
+
+
+NO_TEXT_MESSAGE = _l(
+    "Your CV is saved, but we could not read any text in it: a scanned PDF holds only pictures "
+    "of text. To get skill suggestions, upload a PDF or Word file saved from a text document, "
+    "or add your skills yourself in your profile."
+)
 
 
 class DocumentError(Exception):
@@ -80,7 +94,21 @@ def sniff(data: bytes) -> Sniffed:
                 raise DocumentError(str(_l("Documents with macros are not accepted.")))
             _refuse_dtd(data)
             return Sniffed(DOCX, "docx")
-    raise DocumentError(str(_l("Only PDF and Word (.docx) files are accepted.")))
+    if _is_plain_text(data):
+        return Sniffed(TEXT, "txt")
+    raise DocumentError(str(_l("Only PDF, Word (.docx) and plain text (.txt) files are accepted.")))
+
+
+def _is_plain_text(data: bytes) -> bool:
+    """UTF-8 text without control characters, and not markup (a page or a script saved as
+    .txt is refused: it is never a CV)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    if any(ord(c) in _BINARY for c in text[:100_000]):
+        return False
+    return not text.lstrip().startswith("<")
 
 
 # Reading a part of a damaged or unusual archive fails in any of these ways.
@@ -165,14 +193,21 @@ def store_upload(profile: ExpertProfile, upload: FileStorage, kind: DocumentKind
 
 
 def extract_text(data: bytes, content_type: str) -> str | None:
-    """Plain text of a PDF or .docx, or None when it cannot be read (a scanned PDF, say)."""
+    """Text of a PDF, .docx or text file, one line per non-empty line, or None when there is
+    none to read (a scanned or encrypted PDF, a damaged file)."""
+    readers = {PDF: _pdf_text, DOCX: _docx_text, TEXT: _plain_text}
     try:
-        text = _pdf_text(data) if content_type == PDF else _docx_text(data)
+        text = readers[content_type](data)
     except Exception:
         log.info("could not extract text from an uploaded %s", content_type)
         return None
-    text = " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    text = "\n".join(line for line in lines if line)
     return text[:MAX_TEXT] or None
+
+
+def _plain_text(data: bytes) -> str:
+    return data.decode("utf-8-sig")
 
 
 def _pdf_text(data: bytes) -> str:
@@ -188,12 +223,24 @@ def _docx_text(data: bytes) -> str:
     root = SafeElementTree.fromstring(xml, forbid_dtd=True)
     paragraphs = []
     for paragraph in root.iter(f"{_WORD_NS}p"):
-        paragraphs.append("".join(node.text or "" for node in paragraph.iter(f"{_WORD_NS}t")))
+        parts = []
+        for node in paragraph.iter():
+            if node.tag == f"{_WORD_NS}t":
+                parts.append(node.text or "")
+            elif node.tag in (f"{_WORD_NS}br", f"{_WORD_NS}cr"):
+                parts.append("\n")
+            elif node.tag == f"{_WORD_NS}tab":
+                parts.append(" ")
+        paragraphs.append("".join(parts))
     return "\n".join(paragraphs)
 
 
 def remove_document(profile: ExpertProfile, document: Document) -> Path:
-    """Drop the record; returns the file to delete after the commit."""
+    """Drop the record (and the suggestions not yet decided from it); returns the file to
+    delete after the commit."""
+    from placement.experts.cv import forget_document
+
+    forget_document(document)
     path = stored_path(document)
     profile.documents.remove(document)
     db.session.flush()

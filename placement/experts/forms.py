@@ -29,7 +29,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from placement.forms import select_choices, strip_whitespace
 from placement.geo import country_choices, language_choices
@@ -358,18 +358,21 @@ class DocumentForm(FlaskForm):
         choices=select_choices((k.value, v) for k, v in DOCUMENT_LABELS.items()),
     )
     file = FileField(
-        _l("File (PDF or Word .docx, at most 5 MB)"),
+        _l("File (PDF, Word .docx or plain text .txt, at most 5 MB)"),
         validators=[FileRequired(_l("Choose a file to upload."))],
-        render_kw={"accept": ".pdf,.docx,application/pdf"},
+        render_kw={"accept": ".pdf,.docx,.txt,application/pdf,text/plain"},
     )
 
 
-class ConfirmSkillsForm(FlaskForm):
-    skills = SelectMultipleField(
-        _l("Skills found in your CV"),
-        option_widget=CheckboxInput(),
-        widget=ListWidget(prefix_label=False),
-        validators=[Optional()],
+class SuggestionDecisionForm(FlaskForm):
+    """One suggestion from a CV, accepted or rejected: the pressed button says which. The
+    suggestion's id is a hidden input written per suggestion (not by hidden_fields)."""
+
+    suggestion = StringField(widget=HiddenInput(), validators=[DataRequired()])
+    decision = SelectField(
+        choices=select_choices([("accept", _l("Accept")), ("reject", _l("Reject"))]),
+        validators=[DataRequired()],
+        validate_choice=True,
     )
 
 

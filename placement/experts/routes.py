@@ -19,25 +19,25 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import logout_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from placement.auth.decorators import expert_required, signed_in_user
 from placement.auth.passwords import verify_password
 from placement.crisis.services import alerts_for_expert
-from placement.experts import data_rights, documents, forms, services
+from placement.experts import cv, data_rights, documents, forms, services
 from placement.experts.timeline import timeline
 from placement.extensions import db
-from placement.forms import add_error, select_choices
-from placement.models import ConsentPurpose, DocumentKind, ExpertProfile
+from placement.forms import add_error
+from placement.models import ConsentPurpose, DocumentKind, ExpertProfile, SuggestionStatus
 from placement.outcomes.services import pending_surveys
 from placement.partners.services import shown_memberships
-from placement.taxonomy import get_taxonomy
+from placement.taxonomy import concept_label, get_taxonomy
 
 bp = Blueprint("experts", __name__, url_prefix="/expert")
-MAX_CV_SUGGESTIONS = 40
 
 
 def _profile() -> ExpertProfile:
@@ -254,12 +254,18 @@ def delete_window(window_id: str) -> Response:
 
 @bp.route("/documents", methods=["GET", "POST"], endpoint="documents")
 @expert_required
-def documents_page() -> str | Response:
+def documents_page() -> tuple[str, int] | str | Response:
     profile = _profile()
-    form = forms.DocumentForm()
+    try:
+        form = forms.DocumentForm()
+    except RequestEntityTooLarge:  # refused before it is read; the page stays as it was
+        form = forms.DocumentForm(formdata=None)
+        add_error(form, "file", _("The file is larger than 5 MB."))
+        return render_template("experts/documents.html", form=form, profile=profile), 413
     if form.validate_on_submit():
         try:
             document = documents.store_upload(profile, form.file.data, DocumentKind(form.kind.data))
+            cv.propose(profile, document, _lang())
         except documents.DocumentError as error:
             db.session.rollback()
             add_error(form, "file", error)
@@ -268,6 +274,8 @@ def documents_page() -> str | Response:
             flash(_("Document uploaded."), "success")
             if document.kind is DocumentKind.CV and document.extracted_text:
                 return redirect(url_for("experts.cv_skills", document_id=document.uuid))
+            if document.kind is DocumentKind.CV:
+                flash(documents.NO_TEXT_MESSAGE, "warning")
             return redirect(url_for("experts.documents"))
     return render_template("experts/documents.html", form=form, profile=profile)
 
@@ -290,44 +298,40 @@ def delete_document(document_id: str) -> Response:
     return redirect(url_for("experts.documents"))
 
 
-def _cv_suggestions(profile: ExpertProfile, text: str) -> list[tuple[str, str]]:
-    """ESCO skills found in the CV's text that the profile does not hold yet, as (uri, label)."""
-    known = {s.esco_uri for s in profile.skills if s.esco_uri}
-    taxonomy = get_taxonomy()
-    found: dict[str, str] = {}
-    for hit in taxonomy.extract(text, kind="skill"):
-        if hit.uri not in known and hit.uri not in found:
-            found[hit.uri] = taxonomy.label(hit.uri, _lang()) or hit.label
-        if len(found) >= MAX_CV_SUGGESTIONS:
-            break
-    return sorted(found.items(), key=lambda item: item[1].casefold())
-
-
 @bp.route("/documents/<document_id>/skills", methods=["GET", "POST"])
 @expert_required
 def cv_skills(document_id: str) -> str | Response:
+    """The CV step: each suggestion with the sentence it came from, accepted or rejected with
+    one small form (no script needed)."""
     document = _own_document(document_id)
     profile = _profile()
-    suggestions = _cv_suggestions(profile, document.extracted_text or "")
-    form = forms.ConfirmSkillsForm()
-    form.skills.choices = select_choices(suggestions)
+    form = forms.SuggestionDecisionForm()
     if form.validate_on_submit():
-        chosen = dict(suggestions)
-        added = services.add_confirmed_skills(
-            profile, [(uri, chosen[uri]) for uri in form.skills.data or []]
-        )
+        suggestion = cv.suggestion_in(document, form.suggestion.data)
+        if suggestion is None:
+            abort(404)
+        label = concept_label(suggestion.esco_uri)
+        cv.decide(profile, suggestion, form.decision.data == "accept", label, signed_in_user())
         db.session.commit()
-        flash(
-            ngettext(
-                "%(num)d skill added to your profile.",
-                "%(num)d skills added to your profile.",
-                added,
-            ),
-            "success",
-        )
-        return redirect(url_for("experts.profile"))
+        if form.decision.data == "reject":
+            flash(_("“%(label)s” will not be suggested again.", label=label), "success")
+        elif suggestion.kind == "occupation":
+            flash(_("“%(label)s” is now your occupation.", label=label), "success")
+        else:
+            flash(_("“%(label)s” added to your skills.", label=label), "success")
+        return redirect(url_for("experts.cv_skills", document_id=document.uuid))
+    if cv.propose(profile, document, _lang()):  # a CV uploaded before suggestions were kept
+        db.session.commit()
     return render_template(
-        "experts/cv_skills.html", form=form, document=document, suggestions=suggestions
+        "experts/cv_skills.html",
+        form=form,
+        document=document,
+        pending=cv.suggestions_for(document, SuggestionStatus.SUGGESTED),
+        accepted=cv.suggestions_for(document, SuggestionStatus.ACCEPTED),
+        rejected=cv.suggestions_for(document, SuggestionStatus.REJECTED),
+        confidence_text=cv.confidence_text,
+        kind_text=cv.kind_text,
+        section_text=cv.section_text,
     )
 
 

@@ -7,19 +7,24 @@ from sqlalchemy import ColumnElement, select
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
 from matching.records import Need as NeedRecord
+from placement.experts.cv import suggested_skills
 from placement.extensions import db
 from placement.models import AvailabilityWindow, ExpertLanguage, ExpertProfile, ExpertSkill, Need
 
 
 def expert_record(profile: ExpertProfile) -> ExpertRecord:
-    """The engine's view of a profile: ESCO URIs where the skill was recognised, else the text."""
+    """The engine's view of a profile: ESCO URIs where the skill was recognised, else the text;
+    skills proposed from a CV and not decided yet apart, as ``suggested_skills``."""
+    skills = tuple(s.esco_uri or s.label for s in profile.skills)
+    suggested = suggested_skills([profile.id]).get(profile.id, ()) if profile.id else ()
     return ExpertRecord(
         id=str(profile.uuid),
         origin_country=profile.origin_country or "",
         residence_country=profile.residence_country or "",
         languages=tuple(Language(x.code, x.level.value) for x in profile.languages),
         occupation=profile.occupation_uri or profile.occupation_label,
-        skills=tuple(s.esco_uri or s.label for s in profile.skills),
+        skills=skills,
+        suggested_skills=tuple(uri for uri in suggested if uri not in skills),
         summary=profile.summary,
         years_experience=profile.years_experience,
         availability=tuple(Window(w.start, w.end) for w in profile.availability),
@@ -69,6 +74,7 @@ def expert_records_where(*criteria: ColumnElement[bool]) -> dict[int, tuple[int,
         .order_by(ExpertSkill.expert_id, ExpertSkill.id)
     ):
         skills.setdefault(expert_id, []).append(uri or label)
+    suggested = suggested_skills(chosen)
     windows: dict[int, list[Window]] = {}
     for expert_id, start, end in db.session.execute(
         select(AvailabilityWindow.expert_id, AvailabilityWindow.start, AvailabilityWindow.end)
@@ -105,6 +111,9 @@ def expert_records_where(*criteria: ColumnElement[bool]) -> dict[int, tuple[int,
                 languages=tuple(languages.get(row.id, ())),
                 occupation=row.occupation_uri or row.occupation_label,
                 skills=tuple(skills.get(row.id, ())),
+                suggested_skills=tuple(
+                    uri for uri in suggested.get(row.id, ()) if uri not in skills.get(row.id, ())
+                ),
                 summary=row.summary,
                 years_experience=row.years_experience,
                 availability=tuple(windows.get(row.id, ())),

@@ -68,6 +68,7 @@ from placement.models.records import (
     Notification,
     OutboxEmail,
 )
+from placement.models.suggestions import CvSuggestion, SuggestionStatus
 from placement.models.tokens import AccessToken
 from placement.models.users import Role, User
 
@@ -88,6 +89,7 @@ __all__ = [
     "CountryQuota",
     "Crisis",
     "CrisisStatus",
+    "CvSuggestion",
     "Document",
     "DocumentKind",
     "EmailStatus",
@@ -127,6 +129,7 @@ __all__ = [
     "RemoteSession",
     "RespondentRole",
     "Role",
+    "SuggestionStatus",
     "SupportOffer",
     "SupportOfferLink",
     "SurgeAlert",

@@ -277,3 +277,7 @@ def expert_interest(need_id: str) -> Response:
             "success",
         )
     return redirect(url_for("needs.public_view", need_id=need.uuid))
+
+
+# Terms of reference are read from the need itself (helper cv): a draft of "host"'s institution.
+from placement.needs import terms  # noqa: E402, F401  (registers the terms-of-reference routes)

@@ -95,6 +95,8 @@ ACTION_SENTENCES = {
     "assignment.rule": _l("changed a lock or ban of the global assignment"),
     "programme.create": _l("created the programme"),
     "programme.update": _l("changed the programme"),
+    "cv.suggestion_accept": _l("accepted a skill or occupation suggested from their CV"),
+    "cv.suggestion_reject": _l("rejected a skill or occupation suggested from their CV"),
     "consent.grant": _l("gave consent"),
     "consent.withdraw": _l("withdrew consent"),
     "user.create": _l("created an account"),

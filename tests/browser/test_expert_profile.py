@@ -148,9 +148,8 @@ def test_phone_user_completes_a_profile_and_sees_explained_needs(
     )
     page.get_by_role("button", name="Upload").click()
     page.wait_for_url(re.compile(r"/skills$"))
-    page.get_by_label("prepare financial statements").check()
-    page.get_by_role("button", name="Add the ticked skills").click()
-    expect(page.get_by_text("1 skill added to your profile.")).to_be_visible()
+    page.get_by_role("button", name="Accept prepare financial statements").click()
+    expect(page.get_by_text("“prepare financial statements” added to your skills.")).to_be_visible()
 
     # Dashboard: ranked, explained needs
     page.get_by_role("link", name="Dashboard", exact=True).click()

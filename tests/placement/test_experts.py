@@ -22,6 +22,7 @@ from placement.models import (
     AuditEvent,
     ConsentPurpose,
     ConsentRecord,
+    CvSuggestion,
     Document,
     DocumentKind,
     ExpertProfile,
@@ -304,7 +305,13 @@ class TestDocuments:
         page = _page(client.get(f"/expert/documents/{document.uuid}/skills"))
         assert MANAGE_BUDGETS in page
         uri = Taxonomy.load().resolve(MANAGE_BUDGETS)[0].uri
-        client.post(f"/expert/documents/{document.uuid}/skills", data={"skills": [uri]})
+        suggestion = db.session.scalars(
+            select(CvSuggestion).where(CvSuggestion.esco_uri == uri)
+        ).one()
+        client.post(
+            f"/expert/documents/{document.uuid}/skills",
+            data={"suggestion": str(suggestion.uuid), "decision": "accept"},
+        )
         assert uri in {s.esco_uri for s in _profile(expert).skills}
 
     def test_docx_is_accepted_and_read(self, client: FlaskClient, expert: ExpertProfile) -> None:
@@ -316,8 +323,8 @@ class TestDocuments:
     @pytest.mark.parametrize(
         ("data", "name", "message"),
         [
-            (b"<html><script>alert(1)</script></html>", "cv.pdf", "Only PDF and Word"),
-            (b"MZ\x90\x00 executable", "cv.docx", "Only PDF and Word"),
+            (b"<html><script>alert(1)</script></html>", "cv.pdf", "Only PDF, Word"),
+            (b"MZ\x90\x00 executable", "cv.docx", "Only PDF, Word"),
             (docx_bytes("x", macro=True), "cv.docx", "macros"),
             (b"PK\x03\x04 not really a zip", "cv.docx", "damaged"),
             (b"", "empty.pdf", "empty"),
