@@ -8,11 +8,8 @@ undecided ones still count for matching, at a lower weight, through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import delete, select, update
 
 from matching.cv import suggest_from_text
 from placement import audit
@@ -191,23 +188,3 @@ def forget_document(document: Document) -> None:
 def forget_expert(profile: ExpertProfile) -> None:
     """Erasure: suggestions quote the CV, so every one of them goes."""
     db.session.execute(delete(CvSuggestion).where(CvSuggestion.expert_id == profile.id))
-
-
-def suggested_skills(expert_ids: Iterable[int] | Select[Any]) -> dict[int, tuple[str, ...]]:
-    """Profile id -> URIs of the skills proposed from its CVs and not decided yet, most
-    confident first, each once: what the engine ranks at a lower weight than confirmed ones.
-    ``expert_ids`` may be a query selecting profile ids."""
-    ids = expert_ids if isinstance(expert_ids, Select) else list(expert_ids)
-    found: dict[int, dict[str, None]] = {}
-    rows = db.session.execute(
-        select(CvSuggestion.expert_id, CvSuggestion.esco_uri)
-        .where(
-            CvSuggestion.expert_id.in_(ids),
-            CvSuggestion.kind == "skill",
-            CvSuggestion.status == SuggestionStatus.SUGGESTED,
-        )
-        .order_by(CvSuggestion.expert_id, CvSuggestion.confidence.desc(), CvSuggestion.id)
-    )
-    for expert_id, uri in rows:
-        found.setdefault(expert_id, {})[uri] = None
-    return {expert_id: tuple(uris) for expert_id, uris in found.items()}

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
 
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
 from matching.records import Need as NeedRecord
-from placement.experts.cv import suggested_skills
 from placement.extensions import db
-from placement.models import AvailabilityWindow, ExpertLanguage, ExpertProfile, ExpertSkill, Need
+from placement.models import (
+    AvailabilityWindow,
+    CvSuggestion,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    Need,
+    SuggestionStatus,
+)
+
+
+def suggested_skills(expert_ids: Iterable[int] | Select[Any]) -> dict[int, tuple[str, ...]]:
+    """Profile id -> URIs of the skills proposed from its CVs and not decided yet, most
+    confident first, each once: what the engine ranks at a lower weight than confirmed ones.
+    ``expert_ids`` may be a query selecting profile ids."""
+    ids = expert_ids if isinstance(expert_ids, Select) else list(expert_ids)
+    found: dict[int, dict[str, None]] = {}
+    rows = db.session.execute(
+        select(CvSuggestion.expert_id, CvSuggestion.esco_uri)
+        .where(
+            CvSuggestion.expert_id.in_(ids),
+            CvSuggestion.kind == "skill",
+            CvSuggestion.status == SuggestionStatus.SUGGESTED,
+        )
+        .order_by(CvSuggestion.expert_id, CvSuggestion.confidence.desc(), CvSuggestion.id)
+    )
+    for expert_id, uri in rows:
+        found.setdefault(expert_id, {})[uri] = None
+    return {expert_id: tuple(uris) for expert_id, uris in found.items()}
 
 
 def expert_record(profile: ExpertProfile) -> ExpertRecord:
