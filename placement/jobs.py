@@ -2,9 +2,9 @@
 
 Each job takes the date to act on, is idempotent (running it twice does no harm: it only acts on
 what is still due), and runs in its own app and request context (for links in mail), committing
-once at the end. The scheduler is a separate process: never start it in the web workers. It only enqueues
-the jobs as tasks (placement/tasks.py): a worker runs them, or the scheduler's own process
-when no broker is configured.
+once at the end. The scheduler is a separate process: never start it in the web workers. It
+only enqueues the jobs as tasks (placement/tasks.py): a worker runs them, or the scheduler's
+own process when no broker is configured.
 """
 
 from __future__ import annotations

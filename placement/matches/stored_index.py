@@ -126,7 +126,10 @@ def country_experts(
     version = current_version()
     rows = db.session.execute(
         select(
-            ExpertProfile.id, ExpertProfile.user_id, ExpertFeatures.version, ExpertFeatures.updated_at
+            ExpertProfile.id,
+            ExpertProfile.user_id,
+            ExpertFeatures.version,
+            ExpertFeatures.updated_at,
         )
         .outerjoin(ExpertFeatures, ExpertFeatures.expert_id == ExpertProfile.id)
         .where(*criteria)
