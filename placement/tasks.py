@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from celery import Celery, Task
+from celery import Celery, Task, shared_task
 from flask import Flask, current_app, has_app_context
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,10 @@ T = TypeVar("T")
 
 DEFAULT_QUEUE = "default"
 
-celery = Celery("homeward")
 _APP: Flask | None = None
-_APPLIED: tuple[object, ...] | None = None
+# One Celery app per distinct setting (tests run apps with and without a broker side by side);
+# the tasks are shared tasks, bound to whichever is current.
+_CELERY: dict[tuple[object, ...], Celery] = {}
 
 
 def shards(config: dict[str, Any]) -> list[frozenset[str]]:
@@ -66,38 +67,42 @@ def queue_names(config: dict[str, Any]) -> list[str]:
 
 
 def configure(app: Flask) -> Celery:
-    """Point the Celery app at ``app``'s settings (again only when they changed)."""
-    global _APP, _APPLIED
+    """The Celery app for ``app``'s settings, made current (built once per setting)."""
+    global _APP
     config = app.config
     broker = config.get("TASK_BROKER_URL") or ""
     key = (
-        id(app),
         broker,
-        config.get("TASK_RESULT_BACKEND"),
-        config.get("TASK_VISIBILITY_TIMEOUT"),
+        config.get("TASK_RESULT_BACKEND") or "",
+        int(config.get("TASK_VISIBILITY_TIMEOUT") or 3600),
     )
     _APP = app
-    if key == _APPLIED:
-        return celery
-    celery.conf.update(
+    found = _CELERY.get(key)
+    if found is None:
+        found = _CELERY[key] = _build(*key)
+    found.set_current()
+    found.set_default()
+    return found
+
+
+def _build(broker: str, backend: str, visibility_timeout: int) -> Celery:
+    made = Celery("homeward", set_as_current=False)
+    made.conf.update(
         broker_url=broker or "memory://",
-        result_backend=config.get("TASK_RESULT_BACKEND") or None,
+        result_backend=backend or None,
         task_always_eager=not broker,
         task_eager_propagates=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=DEFAULT_QUEUE,
-        broker_transport_options={
-            "visibility_timeout": int(config.get("TASK_VISIBILITY_TIMEOUT") or 3600)
-        },
+        broker_transport_options={"visibility_timeout": visibility_timeout},
         broker_connection_retry_on_startup=True,
         task_serializer="json",
         accept_content=["json"],
         worker_hijack_root_logger=False,
     )
-    _APPLIED = key
-    return celery
+    return made
 
 
 def queued(app: Flask | None = None) -> bool:
@@ -153,7 +158,7 @@ def enqueue(task: Task, *args: Any, country: str | None = None) -> Any:
 # --- the tasks -------------------------------------------------------------------------------
 
 
-@celery.task(base=AppTask, name="homeward.rank_need", bind=True)
+@shared_task(base=AppTask, name="homeward.rank_need", bind=True)
 def rank_need(_self: Task, need_id: int, for_host: bool = True) -> int:
     """Rank a need and keep the ranking for every web worker; returns how many candidates."""
     from placement.matches.services import rank_and_keep
@@ -161,7 +166,7 @@ def rank_need(_self: Task, need_id: int, for_host: bool = True) -> int:
     return rank_and_keep(need_id, for_host)
 
 
-@celery.task(base=Task, name="homeward.run_job", bind=True)
+@shared_task(name="homeward.run_job", bind=True)
 def run_job(_self: Task, name: str, on_date: str) -> int:
     """One scheduled job (placement/jobs.py) for a date (ISO): refresh of rankings, outgoing
     mail, expiries, surveys."""
@@ -170,7 +175,7 @@ def run_job(_self: Task, name: str, on_date: str) -> int:
     return run(_flask_app(), name, date.fromisoformat(on_date))
 
 
-@celery.task(base=AppTask, name="homeward.propose_plan", bind=True)
+@shared_task(base=AppTask, name="homeward.propose_plan", bind=True)
 def propose_plan(_self: Task, programme_id: int, actor_id: int) -> int:
     """A global assignment run: the programme's optimal plan made into proposals."""
     from placement.extensions import db
@@ -183,7 +188,7 @@ def propose_plan(_self: Task, programme_id: int, actor_id: int) -> int:
     return propose(programme, actor=actor)
 
 
-@celery.task(base=Task, name="homeward.import_experts", bind=True)
+@shared_task(name="homeward.import_experts", bind=True)
 def import_experts(
     _self: Task, path: str, batch_size: int = 500, consent_version: str | None = None
 ) -> str:
@@ -211,7 +216,7 @@ def _script_info(app: Flask) -> Any:
     return ScriptInfo(create_app=lambda: app)
 
 
-@celery.task(base=AppTask, name="homeward.export_placements", bind=True)
+@shared_task(base=AppTask, name="homeward.export_placements", bind=True)
 def export_placements(_self: Task, path: str) -> int:
     """The placements evaluation export (CSV) written to ``path`` atomically: a reader sees
     the old file or the whole new one. Returns the number of rows."""
@@ -233,10 +238,9 @@ def send_mail() -> Any:
 
 def start_worker(app: Flask, queues: list[str], concurrency: int, pool: str) -> None:
     """Run a worker consuming ``queues`` until stopped (the `placement worker` command)."""
-    configure(app)
     if not queued(app):
         raise RuntimeError("TASK_BROKER_URL is not set: without a broker tasks run in-process")
-    worker = celery.Worker(
+    worker = configure(app).Worker(
         queues=queues, concurrency=concurrency, pool=pool, loglevel="INFO", without_mingle=True
     )
     worker.start()

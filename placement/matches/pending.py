@@ -95,9 +95,7 @@ def _rank_changed(session: Session) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     tasks.configure(app)
     for need_id, country in changed.items():
-        tasks.rank_need.apply_async(
-            (need_id, True), queue=tasks.queue_for(country, app.config)
-        )
+        tasks.rank_need.apply_async((need_id, True), queue=tasks.queue_for(country, app.config))
 
 
 @event.listens_for(Session, "after_rollback")
