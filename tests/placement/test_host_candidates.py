@@ -128,6 +128,17 @@ def test_no_one_with_the_skills_is_said_plainly_with_advice(
     assert "Weaker matches" in section
 
 
+def test_an_arabic_reader_gets_the_warning_in_arabic(
+    client: FlaskClient, host: InstitutionMember
+) -> None:
+    _accountant()
+    need = _gp_need(host)
+    page = client.get(f"/host/needs/{need.uuid}", headers={"Accept-Language": "ar"})
+    section = page.get_data(as_text=True)
+    assert "لا يملك أي مرشح المهارات أو المهنة التي تطلبها هذه الحاجة." in section
+    assert "مطابقات أضعف" in section
+
+
 # --- why no one is listed -----------------------------------------------------------------------
 
 
