@@ -513,19 +513,24 @@ _PROFILES_OF = select(
 
 # --- honest rankings: evidence first, and why nobody is listed ----------------------------------
 
-#: Criteria that say the expert can do the work (skills, occupation); the others (languages,
-#: dates, experience, region, predicted success) only say they could come.
-EVIDENCE = ("required_skills", "desired_skills", "skills", "occupation")
-#: Least value of one evidence criterion for a candidate to count as matching on skills or
-#: occupation: a tenth (one required skill in ten, a tenth of the occupation's profile).
-EVIDENCE_MIN = 0.1
+#: Criteria that say the expert can do the work (skills, occupation), with the least value
+#: that counts as evidence; the other criteria (languages, dates, experience, region, predicted
+#: success) only say they could come. Coverage of the skills a need lists counts from a third
+#: of them (one generic skill in four is not a match); the similarity of the skill profile or
+#: the occupation from a tenth.
+EVIDENCE: dict[str, float] = {
+    "required_skills": 1 / 3,
+    "desired_skills": 1 / 3,
+    "skills": 0.1,
+    "occupation": 0.1,
+}
 
 
 def has_evidence(match: Match) -> bool:
     """Whether the match rests on some skill or occupation evidence, not on practical fit
     alone (computed from the explanation the engine gave with the score)."""
     components = match.explanation.get("components") or match.components
-    return any((components.get(name) or 0.0) >= EVIDENCE_MIN for name in EVIDENCE)
+    return any((components.get(name) or 0.0) >= least for name, least in EVIDENCE.items())
 
 
 def evidence_first(

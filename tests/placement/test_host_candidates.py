@@ -92,9 +92,12 @@ def test_a_weaker_match_never_ranks_above_one_with_evidence() -> None:
     assert [i for i, _m in weaker] == [1, 4]
 
 
-def test_missing_components_count_as_no_evidence() -> None:
-    assert not services.has_evidence(_match("a", 0.5, text=0.8))
-    assert services.has_evidence(_match("a", 0.5, desired_skills=services.EVIDENCE_MIN))
+def test_evidence_needs_a_third_of_the_skills_or_a_tenth_of_similarity() -> None:
+    assert not services.has_evidence(_match("a", 0.5, text=0.8))  # missing ones: none
+    assert not services.has_evidence(_match("a", 0.5, required_skills=0.25, skills=0.07))
+    assert services.has_evidence(_match("a", 0.5, required_skills=0.5))
+    assert services.has_evidence(_match("a", 0.5, desired_skills=1 / 3))
+    assert services.has_evidence(_match("a", 0.5, occupation=0.1))
 
 
 def test_the_page_shows_weaker_matches_apart_and_after(
@@ -301,3 +304,31 @@ def test_an_approved_need_is_sent_to_its_country_shard(
     db.session.get(Need, need.id).status = NeedStatus.APPROVED
     db.session.commit()
     assert sent == [((need.id, True), "countries-1")]
+
+
+@pytest.mark.slow
+def test_the_demo_gp_need_ranks_a_doctor_first_or_says_no_one_has_the_skills(
+    client: FlaskClient, login: Callable[[User], User]
+) -> None:
+    """Issue 18's defect on the demo data: the GP need for Bo listed a pharmacist, an
+    agricultural engineer and an agronomist as its best candidates, with no warning."""
+    from sqlalchemy import select
+
+    from placement.demo.seed import seed_demo
+    from placement.models import ExpertProfile
+
+    with client.application.test_request_context():
+        seed_demo()
+        db.session.commit()
+        need = db.session.scalar(select(Need).where(Need.title.like("General practitioner%Bo%")))
+        ranked = services.ranked_expert_ids(need, 20, for_host=True)
+        strong, _weaker = services.evidence_first(ranked)
+        first = db.session.get(ExpertProfile, strong[0][0]) if strong else None
+        user = factories.HostMemberFactory(institution=need.institution).user
+    login(user)
+    section = _section(client, need)
+    if first is None:
+        assert "No candidate has the skills or the occupation this need asks for." in section
+    else:
+        label = (first.occupation_label or "").lower()
+        assert any(word in label for word in ("practitioner", "physician", "doctor")), label
