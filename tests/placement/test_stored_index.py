@@ -161,3 +161,14 @@ def test_the_hook_can_be_turned_off(app, app_ctx: None) -> None:
         assert _row(expert.id) is None
     finally:
         app.config["STORED_FEATURES_ON_SAVE"] = True
+
+
+def test_the_reindex_command_reports_what_it_stored(app, db_session) -> None:
+    with app.app_context():
+        factories.ExpertFactory()
+        db.session.execute(ExpertFeatures.__table__.delete())
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["reindex", "--stale-only"])
+    assert result.exit_code == 0, result.output
+    assert "Stored the features of 1 experts" in result.output
+    assert app.test_cli_runner().invoke(args=["reindex", "--batch-size", "0"]).exit_code == 2

@@ -205,3 +205,52 @@ def test_a_task_survives_its_worker_killed_with_sigkill(broker_app: Flask, tmp_p
         assert (folder / "done").read_text() == "completed on run 2"
     finally:
         _stop(worker)
+
+
+def test_an_import_task_imports_once_and_stores_features(app_ctx: None, tmp_path: Path) -> None:
+    import json
+
+    from placement.models import ExpertFeatures, ExpertProfile
+
+    source = tmp_path / "experts.jsonl"
+    rows = [
+        {
+            "id": f"X{i}",
+            "origin_country": "SL",
+            "residence_country": "NL",
+            "email": f"imported{i}@example.org",
+            "occupation": "midwife",
+        }
+        for i in range(3)
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    done = tasks.enqueue(tasks.import_experts, str(source), 2).get()
+    assert done == "Done: 3 experts created, 0 already present."
+    again = tasks.enqueue(tasks.import_experts, str(source), 2).get()  # a run again after a kill
+    assert again == "Done: 0 experts created, 3 already present."
+    imported = select(ExpertProfile.id).where(ExpertProfile.occupation_label == "midwife")
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ExpertFeatures)
+            .where(ExpertFeatures.expert_id.in_(imported))
+        )
+        == 3
+    )
+
+
+def test_a_bad_import_file_fails_the_task(app_ctx: None, tmp_path: Path) -> None:
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"id": "A", "origin_country": "Sierra Leone"}\n', encoding="utf-8")
+    with pytest.raises(RuntimeError, match="Nothing imported"):
+        tasks.enqueue(tasks.import_experts, str(source)).get()
+
+
+def test_an_export_task_writes_the_whole_file(app_ctx: None, tmp_path: Path) -> None:
+    target = tmp_path / "placements.csv"
+    target.write_text("old contents", encoding="utf-8")
+    count = tasks.enqueue(tasks.export_placements, str(target)).get()
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("placement,expert,programme")
+    assert len(lines) == count + 1
+    assert not list(tmp_path.glob("*.partial"))
