@@ -93,6 +93,17 @@ class BaseConfig:
     REGISTER_RATE_LIMIT: str = "5 per minute; 50 per day"
     RESET_RATE_LIMIT: str = "5 per minute; 20 per hour"
     SCHEDULER_ENABLED: bool = False
+    # Task queue (placement/tasks.py). No broker: tasks run in-process at once (the demo needs
+    # nothing). With one (redis://127.0.0.1:6379/0), `placement worker` processes run them.
+    TASK_BROKER_URL: str = ""
+    TASK_RESULT_BACKEND: str = ""
+    # Origin countries per worker shard, shards separated by ";" (e.g. "SL,GH;ET,SN"): shard N's
+    # tasks go to queue "countries-N"; other countries and tasks without one go to "default".
+    TASK_COUNTRY_SHARDS: str = ""
+    # Seconds before a task taken by a worker that died (kill -9) is handed out again.
+    TASK_VISIBILITY_TIMEOUT: int = 3600
+    # Expert features are stored at each profile commit (placement/matches/stored_index.py).
+    STORED_FEATURES_ON_SAVE: bool = True
     PREFERRED_URL_SCHEME: str = "http"
     # Links in mail sent by scheduled jobs (no request to take the host from).
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
@@ -161,6 +172,10 @@ def load_config(env_name: str | None = None, **overrides: Any) -> BaseConfig:
         ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SCHEDULER_ENABLED": False,
+        "TASK_BROKER_URL": os.environ.get("TASK_BROKER_URL", ""),
+        "TASK_RESULT_BACKEND": os.environ.get("TASK_RESULT_BACKEND", ""),
+        "TASK_COUNTRY_SHARDS": os.environ.get("TASK_COUNTRY_SHARDS", ""),
+        "TASK_VISIBILITY_TIMEOUT": int(os.environ.get("TASK_VISIBILITY_TIMEOUT", "3600")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     }
     values.update(overrides)

@@ -157,7 +157,8 @@ def register_commands(app: Flask) -> None:
         scheduler_command,
     ):
         app.cli.add_command(command)
+    from placement.index_cli import INDEX_COMMANDS
     from placement.ops_cli import OPS_COMMANDS
 
-    for command in OPS_COMMANDS:
+    for command in (*OPS_COMMANDS, *INDEX_COMMANDS):
         app.cli.add_command(command)

@@ -2,7 +2,9 @@
 
 Each job takes the date to act on, is idempotent (running it twice does no harm: it only acts on
 what is still due), and runs in its own app and request context (for links in mail), committing
-once at the end. The scheduler is a separate process: never start it in the web workers.
+once at the end. The scheduler is a separate process: never start it in the web workers. It
+only enqueues the jobs as tasks (placement/tasks.py): a worker runs them, or the scheduler's
+own process when no broker is configured.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Flask
-
-from placement.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -145,17 +145,14 @@ JOBS: dict[str, Job] = {
 
 def run_job(app: Flask, name: str, today: date) -> int:
     """Run one job in its own context and transaction; returns how many items it handled."""
+    from placement.tasks import in_job_context
+
     job = JOBS[name]
-    with app.test_request_context("/", base_url=app.config["PUBLIC_BASE_URL"]):
-        try:
-            count = job.run(today)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("job %s failed", name)
-            raise
-        finally:
-            db.session.remove()
+    try:
+        count = in_job_context(app, lambda: job.run(today))
+    except Exception:
+        log.exception("job %s failed", name)
+        raise
     log.info("job %s handled %d items", name, count)
     return count
 

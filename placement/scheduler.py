@@ -1,7 +1,8 @@
 """The scheduler process (`placement scheduler`): one APScheduler, outside the web workers.
 
 APScheduler job stores cannot be shared between processes, so exactly one of these runs per
-deployment; jobs are idempotent, so a rare double run does no harm.
+deployment; jobs are idempotent, so a rare double run does no harm. It only enqueues each job
+as a task (placement/tasks.py) for the workers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from placement.jobs import JOBS, run_job
+from placement.jobs import JOBS
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
@@ -32,5 +33,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     return scheduler
 
 
-def _run_today(app: Flask, name: str) -> int:
-    return run_job(app, name, date.today())
+def _run_today(app: Flask, name: str) -> None:
+    """Enqueue today's run of a job (with no broker configured it runs here, at once)."""
+    from placement import tasks
+
+    with app.app_context():
+        tasks.enqueue(tasks.run_job, name, date.today().isoformat())

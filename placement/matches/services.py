@@ -15,13 +15,15 @@ from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from matching import index
 from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
 from placement.database import commit_apart, in_read_request, reads_only
 from placement.extensions import db
-from placement.matches.records import expert_record, expert_records_where, need_record
+from placement.matches.records import expert_record, need_record
+from placement.matches.stored_index import country_experts
 from placement.models import (
     BOOKED_STATUSES,
     AvailabilityWindow,
@@ -43,6 +45,8 @@ from placement.taxonomy import get_taxonomy
 OVERFETCH = 3
 # A kept ranking is re-checked this many places past what is shown, before looking further.
 RECHECK_MARGIN = 5
+# Candidates shown on a host's need page (the ranking its task makes ahead of the view).
+HOST_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -195,23 +199,25 @@ def _rank_needs(
     the costly path. The needs share their country and programme (the programme's rules are
     part of the fit)."""
     country = needs[0].country
-    records = expert_records_where(
+    stored = country_experts(
         ExpertProfile.origin_country == country,
         ExpertProfile.residence_country != country,
         ExpertProfile.anonymised_at.is_(None),
     )
-    allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
-    records = {i: pair for i, pair in records.items() if pair[0] in allowed}
-    if not records:
+    allowed = _allowed_users([user_id for user_id, _item in stored.values()], for_host)
+    stored = {i: pair for i, pair in stored.items() if pair[0] in allowed}
+    if not stored:
         return {need.id: [] for need in needs}
     need_records = {need.id: need_record(need) for need in needs}
+    records, profiles = index.profiles(item for _user_id, item in stored.values())
     matcher = outcome_aware_matcher().fit(
-        [expert for _user_id, expert in records.values()],
+        records,
         list(need_records.values()),
         taxonomy=get_taxonomy(),
-        rules=programme_rules(needs[0].programme, booked_windows(list(records))),
+        rules=programme_rules(needs[0].programme, booked_windows(list(stored))),
+        expert_profiles=profiles,
     )
-    by_uuid = {expert.id: expert_id for expert_id, (_user_id, expert) in records.items()}
+    by_uuid = {item.record.id: expert_id for expert_id, (_user_id, item) in stored.items()}
     return {
         need_id: [(by_uuid[m.expert_id], m) for m in matcher.rank_experts(record.id, k=count)]
         for need_id, record in need_records.items()
@@ -237,25 +243,55 @@ def ranked_expert_ids(
     withdrew consent, was erased or became ineligible (booked, profile changed) since is dropped
     at once. New or improved profiles show up when the ranking expires, or when the need is
     edited."""
-    seconds = cache_seconds()
+    kept = kept_ranking(need, limit, for_host=for_host)
+    if kept is not None:
+        return kept
     pool = limit * OVERFETCH
-    key = (str(need.uuid), need.updated_at, need.programme_id, for_host, pool)
-    if seconds > 0:
-        cached = _RANKINGS.get(key, seconds)
-        if cached is None and (stored := _stored_ranking(need, for_host, pool, seconds)):
-            cached, age = stored
-            _RANKINGS.put(key, cached, age)
-        if cached is not None:
-            kept = _still_eligible(need, cached, for_host, limit)
-            if len(kept) >= limit or len(cached) < pool:
-                return kept
     of = _RankingOf.of(need, for_host, pool)  # before ranking: the need may change meanwhile
     ranked = _rank_experts(need, pool, for_host)
-    if seconds > 0:
-        _RANKINGS.put(key, ranked)
+    if cache_seconds() > 0:
+        _RANKINGS.put(of.key(need.uuid), ranked)
         if in_read_request():
             _store_ranking(of, ranked)
     return ranked[:limit]
+
+
+def kept_ranking(
+    need: Need, limit: int = 10, *, for_host: bool = False
+) -> list[tuple[int, Match]] | None:
+    """The kept ranking of this version of the need, re-checked (see
+    :func:`ranked_expert_ids`), or None when there is none yet (or it ran short): then the
+    ranking is still to be made, by this request or by a task."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return None
+    pool = limit * OVERFETCH
+    key = _RankingOf.of(need, for_host, pool).key(need.uuid)
+    cached = _RANKINGS.get(key, seconds)
+    if cached is None and (stored := _stored_ranking(need, for_host, pool, seconds)):
+        cached, age = stored
+        _RANKINGS.put(key, cached, age)
+    if cached is None:
+        return None
+    kept = _still_eligible(need, cached, for_host, limit)
+    if len(kept) >= limit or len(cached) < pool:
+        return kept
+    return None
+
+
+def rank_and_keep(need_id: int, for_host: bool = True, limit: int = HOST_SHOWN) -> int:
+    """Rank a need now and keep the ranking for every worker (the rank-need task, in its own
+    transaction). A need no longer approved or open is left alone. Returns how many
+    candidates the ranking holds."""
+    need = db.session.get(Need, need_id)
+    if need is None or need.status not in (NeedStatus.APPROVED, NeedStatus.OPEN):
+        return 0
+    pool = limit * OVERFETCH
+    of = _RankingOf.of(need, for_host, pool)
+    ranked = _rank_experts(need, pool, for_host)
+    _replace_ranking(of, ranked)
+    _RANKINGS.put(of.key(need.uuid), ranked)
+    return len(ranked)
 
 
 def _stored_ranking(
@@ -298,6 +334,10 @@ class _RankingOf:
     @classmethod
     def of(cls, need: Need, for_host: bool, pool: int) -> _RankingOf:
         return cls(need.id, need.updated_at, need.programme_id, for_host, pool)
+
+    def key(self, need_uuid: object) -> tuple[object, ...]:
+        """This ranking's key in the process cache."""
+        return (str(need_uuid), self.need_version, self.programme_id, self.for_host, self.pool)
 
 
 def _store_ranking(of: _RankingOf, ranked: list[tuple[int, Match]]) -> None:
@@ -469,3 +509,79 @@ _PROFILES_OF = select(
     ExpertProfile.origin_country,
     ExpertProfile.residence_country,
 ).where(ExpertProfile.id.in_(_IDS), ExpertProfile.anonymised_at.is_(None))
+
+
+# --- honest rankings: evidence first, and why nobody is listed ----------------------------------
+
+#: Criteria that say the expert can do the work (skills, occupation), with the least value
+#: that counts as evidence; the other criteria (languages, dates, experience, region, predicted
+#: success) only say they could come. Coverage of the skills a need lists counts from a third
+#: of them (one generic skill in four is not a match); the similarity of the skill profile or
+#: the occupation from a tenth.
+EVIDENCE: dict[str, float] = {
+    "required_skills": 1 / 3,
+    "desired_skills": 1 / 3,
+    "skills": 0.1,
+    "occupation": 0.1,
+}
+
+
+def has_evidence(match: Match) -> bool:
+    """Whether the match rests on some skill or occupation evidence, not on practical fit
+    alone (computed from the explanation the engine gave with the score)."""
+    components = match.explanation.get("components") or match.components
+    return any((components.get(name) or 0.0) >= least for name, least in EVIDENCE.items())
+
+
+def evidence_first(
+    ranked: list[tuple[int, Match]],
+) -> tuple[list[tuple[int, Match]], list[tuple[int, Match]]]:
+    """The ranking split into candidates with skill or occupation evidence and weaker matches
+    (practical fit only), each in score order: a weaker match is never above a real one."""
+    strong = [pair for pair in ranked if has_evidence(pair[1])]
+    weaker = [pair for pair in ranked if not has_evidence(pair[1])]
+    return strong, weaker
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """Why experts are not candidates for a need: how many each rule removed (an expert may
+    break several rules, and is then counted under each)."""
+
+    considered: int
+    by_rule: dict[str, int]
+
+
+def exclusions(need: Need, *, for_host: bool = False) -> Exclusions:
+    """Count, over every expert not erased, who each hard rule of eligibility removes from
+    ``need`` (the rules of :func:`matching.eligibility.exclusion_reasons`), and who is left out
+    for want of consent or of anything to match on. For the page that has no candidate: an
+    eligible expert counted here is one the engine found nothing related in."""
+    from sqlalchemy import func
+
+    other_origin = db.session.scalar(
+        select(func.count())
+        .select_from(ExpertProfile)
+        .where(ExpertProfile.anonymised_at.is_(None), ExpertProfile.origin_country != need.country)
+    )
+    stored = country_experts(
+        ExpertProfile.origin_country == need.country, ExpertProfile.anonymised_at.is_(None)
+    )
+    counts: dict[str, int] = {"origin_country": other_origin or 0} if other_origin else {}
+    users = [user_id for user_id, _item in stored.values()]
+    processing = consenting_user_ids(users, ConsentPurpose.PROCESSING)
+    allowed = _allowed_users(users, for_host)
+    record = need_record(need)
+    rules = programme_rules(need.programme, booked_windows(list(stored)))
+    for user_id, item in stored.values():
+        codes = {r.code for r in exclusion_reasons(item.record, record, rules)}
+        if user_id not in processing:
+            codes.add("consent")
+        elif user_id not in allowed:
+            codes.add("sharing")
+        if not codes:
+            # Eligible, yet not ranked: nothing to match on, or nothing related to the need.
+            codes.add("empty_profile" if item.profile.empty else "no_overlap")
+        for code in codes:
+            counts[code] = counts.get(code, 0) + 1
+    return Exclusions(considered=(other_origin or 0) + len(stored), by_rule=counts)

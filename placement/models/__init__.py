@@ -30,6 +30,7 @@ from placement.models.experts import (
     Qualification,
     QualificationKind,
 )
+from placement.models.features import ExpertFeatures
 from placement.models.institutions import (
     Institution,
     InstitutionInvitation,
@@ -93,6 +94,7 @@ __all__ = [
     "Document",
     "DocumentKind",
     "EmailStatus",
+    "ExpertFeatures",
     "ExpertLanguage",
     "ExpertProfile",
     "ExpertSkill",

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,10 +27,11 @@ from placement.extensions import db
 from placement.forms import add_error, select_choices
 from placement.geo import country_choices
 from placement.ids import parse_uuid
-from placement.matches.services import experts_for_need, ranked_expert_ids
+from placement.matches.pending import host_ranking, ranking_state
+from placement.matches.services import HOST_SHOWN, evidence_first, exclusions, experts_for_need
 from placement.models import ExpertProfile, InterestSource, Need, NeedStatus, Role
 from placement.needs import lifecycle, services
-from placement.needs.candidates_view import candidates_html
+from placement.needs.candidates_view import candidates_html, exclusion_lines
 from placement.needs.forms import (
     InterestForm,
     NeedFilterForm,
@@ -31,7 +41,7 @@ from placement.needs.forms import (
 )
 
 bp = Blueprint("needs", __name__)
-CANDIDATES_SHOWN = 20
+CANDIDATES_SHOWN = HOST_SHOWN
 
 
 def _lang() -> str:
@@ -136,21 +146,56 @@ def edit_need(need_id: str) -> str | Response:
 @institution_required
 def host_view(need_id: str) -> str:
     need = _own_need(need_id)
-    candidates = Markup()
-    if need.status in (NeedStatus.APPROVED, NeedStatus.OPEN):
-        candidates = candidates_html(
-            need,
-            ranked_expert_ids(need, CANDIDATES_SHOWN, for_host=True),
-            services.interests(need, InterestSource.HOST),
-            InterestForm().hidden_tag(),
-        )
+    view = _candidates_view(need)
     return render_template(
         "needs/host_view.html",
         need=need,
-        candidates_html=candidates,
         transitions=lifecycle.available_transitions(need, signed_in_user()),
         reason_form=ReasonForm(),
+        **view,
     )
+
+
+def _candidates_view(need: Need) -> dict[str, Any]:
+    """What the candidates section shows: the list, or that the ranking is pending, or why
+    no one (or no one with the skills) is listed."""
+    view: dict[str, Any] = {
+        "candidates_html": Markup(),
+        "ranking_pending": False,
+        "strong_count": 0,
+        "exclusion_lines": [],
+        "has_candidates": False,
+    }
+    if need.status not in (NeedStatus.APPROVED, NeedStatus.OPEN):
+        return view
+    ranked, pending = host_ranking(need, CANDIDATES_SHOWN)
+    view["ranking_pending"] = pending
+    if pending:
+        return view
+    view["strong_count"] = len(evidence_first(ranked)[0])
+    view["candidates_html"] = candidates_html(
+        need, ranked, services.interests(need, InterestSource.HOST), InterestForm().hidden_tag()
+    )
+    if not ranked:
+        view["exclusion_lines"] = exclusion_lines(exclusions(need, for_host=True))
+    view["has_candidates"] = bool(ranked)
+    return view
+
+
+@bp.route("/host/needs/<need_id>/candidates/status")
+@institution_required
+def host_candidates_status(need_id: str) -> Response:
+    """Whether the need's ranking is ready (JSON), for the page that waits for it."""
+    need = _own_need(need_id)
+    if need.status not in (NeedStatus.APPROVED, NeedStatus.OPEN):
+        abort(404)
+    state = ranking_state(need, CANDIDATES_SHOWN)
+    response = jsonify(
+        status=state.value,
+        page=url_for("needs.host_view", need_id=need.uuid),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/host/needs/<need_id>/<any(submit, close):action>", methods=["POST"])

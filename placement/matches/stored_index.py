@@ -1,0 +1,242 @@
+"""Expert features kept in the database: featurised when a profile changes, loaded to rank.
+
+Featurising a country's experts (resolving skills, inferring occupations, hashing text) is what
+made the first view of a need wait seconds; scoring is one sparse product. So each expert's
+profile, as :mod:`matching.index` serialises it, is kept in ``expert_features``:
+
+- written when a profile, its skills, languages or availability change, by a session hook at
+  commit (an import commits in batches, so a batch is featurised in one batched pass);
+- rebuilt for everyone by ``placement reindex`` (after an engine or taxonomy upgrade);
+- loaded by the ranking path (:func:`country_experts`); a missing row, or one whose version
+  stamp is not the engine's current :func:`matching.index.feature_version`, is featurised
+  there and stored, so a stale index never changes a ranking, it only costs time.
+
+Rows carry the engine's record of the expert too, so ranking a country reads one table. Loaded
+profiles are also kept in this process, keyed by row and stamp, so a worker reads only the rows
+that changed since its last ranking of that country.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import ColumnElement, delete, event, insert, select
+from sqlalchemy.orm import Session
+
+from matching import index
+from matching.features import Featurizer
+from matching.records import Expert as ExpertRecord
+from placement.database import commit_apart, in_read_request
+from placement.extensions import db
+from placement.matches.records import expert_records_where
+from placement.models import (
+    AvailabilityWindow,
+    CvSuggestion,
+    ExpertFeatures,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    utcnow,
+)
+from placement.taxonomy import get_taxonomy
+
+# Rows read or written per statement (IN lists stay well under every driver's limit).
+CHUNK = 1000
+_PENDING = "stored_index.pending"
+# CV suggestions count: undecided ones are ranked (at a lower weight) as ``suggested_skills``.
+_CHILDREN = (ExpertLanguage, ExpertSkill, AvailabilityWindow, CvSuggestion)
+
+# expert profile id -> (row updated_at, version, record, profile); see country_experts.
+_LOADED: dict[int, tuple[Any, str, index.IndexedExpert]] = {}
+_LOCK = threading.Lock()
+
+
+def featurizer() -> Featurizer:
+    """The featurizer the ranking engine uses on the application's taxonomy (shared)."""
+    return index.featurizer_for(get_taxonomy())
+
+
+def current_version() -> str:
+    return index.feature_version(featurizer())
+
+
+def store_features(expert_ids: Iterable[int]) -> int:
+    """Featurise these profiles now (one batched pass) and replace their rows; profiles that
+    were erased or deleted lose their row. Runs in the caller's transaction. Returns how many
+    rows were written."""
+    ids = sorted(set(expert_ids))
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        records = expert_records_where(
+            ExpertProfile.id.in_(chunk), ExpertProfile.anonymised_at.is_(None)
+        )
+        blobs = _featurise({i: record for i, (_user, record) in records.items()})
+        _write(chunk, blobs)
+        written += len(blobs)
+    return written
+
+
+def _featurise(records: dict[int, ExpertRecord]) -> dict[int, bytes]:
+    if not records:
+        return {}
+    by_uuid = index.build(records.values(), featurizer())
+    return {i: by_uuid[record.id] for i, record in records.items()}
+
+
+def _write(expert_ids: list[int], blobs: dict[int, bytes]) -> None:
+    """Replace the rows of ``expert_ids`` by ``blobs`` (a delete then an insert: portable, and
+    one transaction, so a reader sees the old row or the new one, never none)."""
+    session = db.session
+    session.execute(delete(ExpertFeatures).where(ExpertFeatures.expert_id.in_(expert_ids)))
+    if blobs:
+        version, now = current_version(), utcnow()
+        session.execute(
+            insert(ExpertFeatures),
+            [
+                {"expert_id": i, "version": version, "profile": blob, "updated_at": now}
+                for i, blob in blobs.items()
+            ],
+        )
+
+
+def reindex(batch: int = 2000, only_stale: bool = False) -> int:
+    """Rebuild the stored features of every profile not erased (``only_stale``: those without
+    a current row), committing each batch. Returns how many rows were written."""
+    version = current_version()
+    query = select(ExpertProfile.id).where(ExpertProfile.anonymised_at.is_(None))
+    if only_stale:
+        current = select(ExpertFeatures.expert_id).where(ExpertFeatures.version == version)
+        query = query.where(ExpertProfile.id.not_in(current))
+    ids = list(db.session.scalars(query.order_by(ExpertProfile.id)))
+    written = 0
+    for start in range(0, len(ids), batch):
+        written += store_features(ids[start : start + batch])
+        db.session.commit()
+    return written
+
+
+def country_experts(
+    *criteria: ColumnElement[bool],
+) -> dict[int, tuple[int, index.IndexedExpert]]:
+    """Profile id -> (user id, stored record and profile) for the profiles matching
+    ``criteria``, from the stored rows. Rows missing or stale are featurised now and stored
+    (in a transaction of their own when serving a page, which only reads)."""
+    version = current_version()
+    rows = db.session.execute(
+        select(
+            ExpertProfile.id,
+            ExpertProfile.user_id,
+            ExpertFeatures.version,
+            ExpertFeatures.updated_at,
+        )
+        .outerjoin(ExpertFeatures, ExpertFeatures.expert_id == ExpertProfile.id)
+        .where(*criteria)
+        .order_by(ExpertProfile.id)
+    ).all()
+    users = {row.id: row.user_id for row in rows}
+    found: dict[int, index.IndexedExpert] = {}
+    to_read, to_build = [], []
+    with _LOCK:
+        for row in rows:
+            kept = _LOADED.get(row.id)
+            if row.version != version:
+                to_build.append(row.id)
+            elif kept is not None and kept[0] == row.updated_at and kept[1] == version:
+                found[row.id] = kept[2]
+            else:
+                to_read.append(row.id)
+    found.update(_read(to_read, version))
+    if to_build:
+        found.update(_rebuild(to_build))
+    return {i: (users[i], found[i]) for i in users if i in found}
+
+
+def _read(expert_ids: list[int], version: str) -> dict[int, index.IndexedExpert]:
+    loaded = {}
+    feat = featurizer()
+    for start in range(0, len(expert_ids), CHUNK):
+        for expert_id, blob, updated_at in db.session.execute(
+            select(ExpertFeatures.expert_id, ExpertFeatures.profile, ExpertFeatures.updated_at)
+            .where(ExpertFeatures.expert_id.in_(expert_ids[start : start + CHUNK]))
+            .where(ExpertFeatures.version == version)
+        ):
+            item = index.load(bytes(blob), feat)
+            loaded[expert_id] = item
+            with _LOCK:
+                _LOADED[expert_id] = (updated_at, version, item)
+    return loaded
+
+
+def _rebuild(expert_ids: list[int]) -> dict[int, index.IndexedExpert]:
+    """Featurise rows that are missing or stale, use them now and store them."""
+    records = {}
+    for start in range(0, len(expert_ids), CHUNK):
+        chunk = expert_records_where(ExpertProfile.id.in_(expert_ids[start : start + CHUNK]))
+        records.update({i: record for i, (_user, record) in chunk.items()})
+    blobs = _featurise(records)
+    feat = featurizer()
+
+    def write() -> None:
+        for start in range(0, len(expert_ids), CHUNK):
+            chunk = expert_ids[start : start + CHUNK]
+            _write(chunk, {i: blobs[i] for i in chunk if i in blobs})
+
+    if in_read_request():
+        commit_apart(write)
+    else:
+        write()
+    return {i: index.load(blob, feat) for i, blob in blobs.items()}
+
+
+def forget_loaded() -> None:
+    """Drop this process's loaded profiles (tests; an erasure also deletes the rows)."""
+    with _LOCK:
+        _LOADED.clear()
+
+
+# --- keeping rows current: a session hook ----------------------------------------------------
+
+
+def _changed_experts(session: Session) -> set[int]:
+    ids = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ExpertProfile) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, _CHILDREN) and obj.expert_id is not None:
+            ids.add(obj.expert_id)
+    return ids
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _context: object) -> None:
+    changed = _changed_experts(session)
+    if changed:
+        session.info.setdefault(_PENDING, set()).update(changed)
+
+
+@event.listens_for(Session, "before_commit")
+def _store_changes(session: Session) -> None:
+    """Featurise the profiles this transaction changed, inside it: the row commits with the
+    profile or not at all."""
+    if not _hook_enabled(session):
+        session.info.pop(_PENDING, None)
+        return
+    session.flush()
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        store_features(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _hook_enabled(session: Session) -> bool:
+    if not has_app_context() or not current_app.config.get("STORED_FEATURES_ON_SAVE", True):
+        return False
+    return session is db.session()
