@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) translations
 
-translations: $(STAMP)
-	$(BIN)/pybabel compile --statistics -d placement/translations
+# Each catalog is compiled when its .po changes, so two test runs started together (CI runs the
+# SQLite and PostgreSQL passes side by side) never rewrite a .mo the other is reading.
+CATALOGS := $(wildcard placement/translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGS:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 demo: install
 	$(BIN)/placement serve --demo

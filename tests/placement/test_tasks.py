@@ -28,8 +28,9 @@ from tests.conftest import make_test_app, scratch_database_url
 
 TODAY = date.today()
 REDIS = ("127.0.0.1", 6379)
-# A database of its own on the shared Redis, so the tests never read another's messages.
-BROKER = "redis://127.0.0.1:6379/13"
+# A database of its own on the shared Redis, so the tests never read another's messages: one for
+# the SQLite pass and one for the PostgreSQL pass, which CI runs side by side.
+BROKER = f"redis://127.0.0.1:6379/{14 if os.environ.get('TEST_DATABASE_URL') else 13}"
 WORKER_OPTIONS = ("--pool", "solo", "--include", "tests.placement.task_support")
 
 
