@@ -144,7 +144,7 @@ def main() -> None:
         print(f"{name}: {len(fitting)} fitting needs, {len(d)} pairs", flush=True)
         differences[profile].append(d)
     fitted = {k: fit(np.vstack(differences[k])) for k in EVIDENCE}
-    print("\nfitted content weights (sum = content share %.2f):" % SHARE)
+    print(f"\nfitted content weights (sum = content share {SHARE:.2f}):")
     for k in EVIDENCE:
         print(f"  {k:<11} " + "  ".join(f"{c} {w:.4f}" for c, w in fitted[k].items()))
     text_only = {k: {c: (SHARE if c == "text" else 0.0) for c in CONTENT} for k in EVIDENCE}

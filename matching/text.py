@@ -101,7 +101,7 @@ def _words(text: str) -> frozenset[str]:
 #: Languages whose prose is stemmed (Snowball); any other text falls back to English rules.
 PROSE_LANGUAGES = ("en", "fr", "es", "ar")
 _LATIN_STOP = {
-    "en": STOP_WORDS,
+    "en": frozenset(_ENGLISH.split()),
     "fr": _words(
         """
         a au aux avec ce ces cette dans de des du elle en et est il ils je la le les leur leurs
