@@ -22,30 +22,54 @@ Caller-supplied criteria (``extra_scorers``) are evaluated only where they can c
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching.eligibility import ProgrammeRules, exclusion_reasons, free_windows
-from matching.features import Featurizer, Profile, distinct
+from matching.features import EVIDENCE, Featurizer, Profile, distinct, evidence_weights
 from matching.records import LEVELS, Expert, Need, language_codes
 from matching.taxonomy import Taxonomy, normalise
+from matching.text import TEXT_FEATURES
 
-__all__ = ["CONTENT", "DEFAULT_WEIGHTS", "ENGINE_VERSION", "PRACTICAL", "Match", "Matcher"]
+__all__ = [
+    "CONTENT",
+    "DEFAULT_WEIGHTS",
+    "ENGINE_VERSION",
+    "FUSION",
+    "PRACTICAL",
+    "Match",
+    "Matcher",
+    "load_fusion",
+]
 
-ENGINE_VERSION = "homeward-matching 1.0"
+ENGINE_VERSION = "homeward-matching 1.1"
 CONTENT = ("required_skills", "desired_skills", "skills", "occupation", "text")
 PRACTICAL = ("language", "availability", "experience", "region")
+FUSION_PATH = Path(__file__).parent / "data" / "fusion.json"
+
+
+def load_fusion(path: Path = FUSION_PATH) -> dict[str, dict[str, float]]:
+    """Content-criterion weights per evidence profile, as ``benchmarks/fit_fusion.py`` fitted
+    them on development sets (not set by hand); each profile's weights sum to the content
+    share of the score."""
+    data = json.loads(path.read_text(encoding="utf-8"))["evidence"]
+    missing = [(k, c) for k in EVIDENCE for c in CONTENT if c not in data.get(k, {})]
+    if missing:
+        raise ValueError(f"{path}: missing fusion weights {missing}")
+    return {k: {c: float(data[k][c]) for c in CONTENT} for k in EVIDENCE}
+
+
+#: The shipped fitted fusion (``matching/data/fusion.json``).
+FUSION = load_fusion()
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "required_skills": 0.15,
-    "desired_skills": 0.05,
-    "skills": 0.05,
-    "occupation": 0.45,
-    "text": 0.10,
+    **FUSION["structured"],
     "language": 0.05,
     "availability": 0.05,
     "experience": 0.05,
@@ -115,11 +139,15 @@ class _ExpertBlock:
     ids: list[str]
     position: dict[str, int]
     matrix_t: sp.csr_matrix
+    prose: sp.csr_matrix
+    prose_t: sp.csr_matrix
     win_start: np.ndarray
     win_end: np.ndarray
     languages: np.ndarray
     experience_score: np.ndarray
     region: np.ndarray
+    inv_norm: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    version: int = -1
 
 
 @dataclass
@@ -127,6 +155,7 @@ class _NeedBlock:
     ids: list[str]
     position: dict[str, int]
     matrix: sp.csr_matrix
+    prose: sp.csr_matrix
     start: np.ndarray
     end: np.ndarray
     min_days: np.ndarray
@@ -134,6 +163,7 @@ class _NeedBlock:
     lang_ranks: np.ndarray
     region: np.ndarray
     allowed: np.ndarray
+    version: int = -1
 
 
 class Matcher:
@@ -143,10 +173,14 @@ class Matcher:
     ----------
     weights : dict, optional
         Criterion weights, merged over :data:`DEFAULT_WEIGHTS`. A weight of 0 switches a
-        criterion off.
+        criterion off. Content criteria not given here take the fitted fusion weights of
+        each evidence profile (:data:`FUSION`), scaled to the same content share.
     extra_scorers : dict, optional
         ``{name: (weight, scorer)}`` where ``scorer(expert, need)`` returns a value in [0, 1] or
         None (unknown). Used for criteria the application learns, such as predicted success.
+    fusion : dict, optional
+        Content-criterion weights per evidence profile (``{"structured": {...}, "prose":
+        {...}}``) instead of the shipped fitted ones; ``benchmarks/fit_fusion.py`` uses it.
     occupation_top, occupation_power, title_weight
         Occupation inference settings, see :class:`~matching.features.Featurizer`.
 
@@ -164,12 +198,14 @@ class Matcher:
         weights: Mapping[str, float] | None = None,
         *,
         extra_scorers: Mapping[str, ExtraScorer] | None = None,
+        fusion: Mapping[str, Mapping[str, float]] | None = None,
         occupation_top: int = 10,
         occupation_power: float = 4.0,
         title_weight: float = 4.0,
     ) -> None:
         self.weights = weights
         self.extra_scorers = extra_scorers
+        self.fusion = fusion
         self.occupation_top = occupation_top
         self.occupation_power = occupation_power
         self.title_weight = title_weight
@@ -212,6 +248,15 @@ class Matcher:
         if any(w < 0 for w in weights.values()) or any(w < 0 for w, _ in extra.values()):
             raise ValueError("weights must not be negative")
         self.weights_ = weights
+        share = sum(weights[c] for c in CONTENT)
+        self.content_weights_: dict[str, dict[str, float]] = {}
+        for name in EVIDENCE:
+            fitted = (self.fusion or FUSION)[name]
+            merged = {c: (self.weights or {}).get(c, fitted[c]) for c in CONTENT}
+            total = sum(merged.values())
+            self.content_weights_[name] = {
+                c: (w * share / total if total > 0 else 0.0) for c, w in merged.items()
+            }
         self.extra_scorers_ = extra
         self.weight_sum_ = sum(weights.values()) + sum(w for w, _ in extra.values()) or 1.0
         self.taxonomy_ = taxonomy or Taxonomy.load()
@@ -230,6 +275,11 @@ class Matcher:
         self._need_blocks: dict[str, _NeedBlock] = {}
         self._regions: dict[str, int] = {}
         self._lang_col = {code: i for i, code in enumerate(sorted(language_codes()))}
+        # Document frequencies of prose words over every record held (experts and needs):
+        # the prose channel's IDF, kept exact under incremental updates.
+        self._df = np.zeros(TEXT_FEATURES, dtype=np.int64)
+        self._n_docs = 0
+        self._df_version = 0
         for expert in experts:
             self.add_or_update_expert(expert, known.get(expert.id))
         for need in needs:
@@ -277,10 +327,11 @@ class Matcher:
         old = self.experts_.pop(expert.id, None)
         if old is not None:
             self._expert_blocks.pop(old.origin_country, None)
+            self._count(self._expert_profiles[expert.id], -1)
         self.experts_[expert.id] = expert
-        self._expert_profiles[expert.id] = (
-            profile if profile is not None else self.featurizer_.expert(expert)
-        )
+        profile = profile if profile is not None else self.featurizer_.expert(expert)
+        self._expert_profiles[expert.id] = profile
+        self._count(profile, 1)
         self._expert_blocks.pop(expert.origin_country, None)
 
     def add_or_update_need(self, need: Need) -> None:
@@ -289,8 +340,11 @@ class Matcher:
         old = self.needs_.pop(need.id, None)
         if old is not None:
             self._need_blocks.pop(old.country, None)
+            self._count(self._need_profiles[need.id], -1)
         self.needs_[need.id] = need
-        self._need_profiles[need.id] = self.featurizer_.need(need, self.weights_)
+        profile = self.featurizer_.need(need, self.content_weights_)
+        self._need_profiles[need.id] = profile
+        self._count(profile, 1)
         self._need_blocks.pop(need.country, None)
 
     def remove_expert(self, expert_id: str) -> None:
@@ -298,7 +352,7 @@ class Matcher:
         self._check_fitted()
         old = self.experts_.pop(expert_id, None)
         if old is not None:
-            del self._expert_profiles[expert_id]
+            self._count(self._expert_profiles.pop(expert_id), -1)
             self._expert_blocks.pop(old.origin_country, None)
 
     def remove_need(self, need_id: str) -> None:
@@ -306,8 +360,19 @@ class Matcher:
         self._check_fitted()
         old = self.needs_.pop(need_id, None)
         if old is not None:
-            del self._need_profiles[need_id]
+            self._count(self._need_profiles.pop(need_id), -1)
             self._need_blocks.pop(old.country, None)
+
+    def _count(self, profile: Profile, sign: int) -> None:
+        """Add (1) or take away (-1) one record's words from the document frequencies."""
+        cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose))
+        self._df[cols] += sign
+        self._n_docs += sign
+        self._df_version += 1
+
+    def _idf(self, cols: np.ndarray) -> np.ndarray:
+        """Smoothed IDF of prose columns over the records held (scikit-learn's formula)."""
+        return np.log((1.0 + self._n_docs) / (1.0 + self._df[cols])) + 1.0
 
     # --- blocks --------------------------------------------------------------------------
 
@@ -333,6 +398,15 @@ class Matcher:
         if block is None:
             block = self._build_expert_block(country)
             self._expert_blocks[country] = block
+        if block.version != self._df_version:
+            # 1 / |tf * idf| of every expert's prose with the current IDF (cheap: one pass
+            # over the block's non-zeros), so the prose channel is an exact cosine.
+            p = block.prose
+            weighted = p.data * self._idf(p.indices % TEXT_FEATURES)
+            row_of = np.repeat(np.arange(p.shape[0]), np.diff(p.indptr))
+            norms = np.sqrt(np.bincount(row_of, weights=weighted**2, minlength=p.shape[0]))
+            block.inv_norm = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+            block.version = self._df_version
         return block
 
     def _build_expert_block(self, country: str) -> _ExpertBlock:
@@ -344,6 +418,9 @@ class Matcher:
         rows = [self._expert_profiles[i].row for i in ids]
         width = self.featurizer_.width
         matrix = _stack(rows, width)
+        prose = _stack(
+            [self._prose_row(self._expert_profiles[i]) for i in ids], self.featurizer_.prose_width
+        )
         busy = self.rules_.busy if self.rules_ is not None else {}
         windows = [free_windows(self.experts_[i].availability, busy.get(i, ())) for i in ids]
         k = max([len(w) for w in windows] + [1])
@@ -361,6 +438,8 @@ class Matcher:
             ids=ids,
             position={i: r for r, i in enumerate(ids)},
             matrix_t=matrix.T.tocsr(),
+            prose=prose,
+            prose_t=prose.T.tocsr(),
             win_start=start,
             win_end=end,
             languages=langs,
@@ -372,7 +451,7 @@ class Matcher:
 
     def _need_block(self, country: str) -> _NeedBlock:
         block = self._need_blocks.get(country)
-        if block is None:
+        if block is None or block.version != self._df_version:
             ids = [n.id for n in self.needs_.values() if n.country == country]
             block = self._build_need_block(ids)
             self._need_blocks[country] = block
@@ -399,6 +478,10 @@ class Matcher:
             ids=ids,
             position={i: row for row, i in enumerate(ids)},
             matrix=_stack([self._need_profiles[i].row for i in ids], self.featurizer_.width),
+            prose=_stack(
+                [self._need_prose_row(self._need_profiles[i]) for i in ids],
+                self.featurizer_.prose_width,
+            ),
             start=np.array([n.start.toordinal() for n in needs], dtype=np.int64),
             end=np.array([n.end.toordinal() for n in needs], dtype=np.int64),
             min_days=np.array([7 * n.duration_weeks for n in needs], dtype=np.int64),
@@ -406,7 +489,50 @@ class Matcher:
             lang_ranks=ranks,
             region=np.array([self._region_id(n.region) for n in needs], dtype=np.int64),
             allowed=np.array(allowed, dtype=bool),
+            version=self._df_version,
         )
+
+    def _prose_row(self, profile: Profile) -> sp.csr_matrix:
+        """An expert's prose term frequencies in the column range of its evidence profile."""
+        offset = EVIDENCE.index(profile.evidence) * TEXT_FEATURES
+        cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose))
+        vals = np.fromiter(profile.prose.values(), dtype=np.float64, count=len(cols))
+        return _one_row(cols + offset, vals, self.featurizer_.prose_width)
+
+    def _need_prose_row(self, profile: Profile) -> sp.csr_matrix:
+        """A need's prose as tf * idf^2 / |tf * idf|, once per evidence profile scaled by that
+        profile's text weight: its product with an expert's raw tf, times the expert's
+        1 / |tf * idf|, is the weighted cosine."""
+        cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose))
+        if not len(cols):
+            return _one_row(cols, np.zeros(0), self.featurizer_.prose_width)
+        tf = np.fromiter(profile.prose.values(), dtype=np.float64, count=len(cols))
+        idf = self._idf(cols)
+        vals = tf * idf * idf / np.linalg.norm(tf * idf)
+        all_cols, all_vals = [], []
+        for k, weight in enumerate(profile.text_weights):
+            if weight > 0:
+                all_cols.append(cols + k * TEXT_FEATURES)
+                all_vals.append(vals * weight)
+        if not all_cols:
+            return _one_row(cols[:0], np.zeros(0), self.featurizer_.prose_width)
+        return _one_row(
+            np.concatenate(all_cols), np.concatenate(all_vals), self.featurizer_.prose_width
+        )
+
+    def _content(self, nb: _NeedBlock, eb: _ExpertBlock, need_rows, expert_cols=None):
+        """Weighted content score of need rows against expert columns: the taxonomy product
+        plus the prose product scaled by each expert's inverse prose norm."""
+        taxonomy_t, prose_t, inv = eb.matrix_t, eb.prose_t, eb.inv_norm
+        if expert_cols is not None:
+            taxonomy_t, prose_t, inv = (
+                taxonomy_t[:, expert_cols],
+                prose_t[:, expert_cols],
+                inv[expert_cols],
+            )
+        main = nb.matrix[need_rows] @ taxonomy_t
+        prose = (nb.prose[need_rows] @ prose_t) @ sp.diags(inv)
+        return (sp.csr_matrix(main) + sp.csr_matrix(prose)).tocoo()
 
     # --- vectorised scoring --------------------------------------------------------------
 
@@ -464,7 +590,7 @@ class Matcher:
         if not len(need_rows) or not eb.ids:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        product = (nb.matrix[need_rows] @ eb.matrix_t).tocoo()
+        product = self._content(nb, eb, need_rows)
         rows = need_rows[product.row]
         cols = product.col.astype(np.int64)
         return self._score_pairs(nb, eb, rows, cols, product.data)
@@ -573,7 +699,7 @@ class Matcher:
         if expert_id not in eb.position or not nb.ids:
             return []
         col = eb.position[expert_id]
-        product = (nb.matrix @ eb.matrix_t[:, [col]]).tocoo()
+        product = self._content(nb, eb, np.arange(len(nb.ids)), [col])
         rows = product.row.astype(np.int64)
         cols = np.full(len(rows), col, dtype=np.int64)
         rows, cols, score = self._score_pairs(nb, eb, rows, cols, product.data)
@@ -658,11 +784,12 @@ class Matcher:
             "required_skills": _coverage(np_.required, ep.concepts),
             "desired_skills": _coverage(np_.desired, ep.concepts),
         }
-        for name in ("skills", "occupation", "text"):
+        for name in ("skills", "occupation"):
             a, b = np_.blocks[name], ep.blocks[name]
             components[name] = (
                 _rounded(sum(v * b.get(col, 0.0) for col, v in a.items())) if a and b else None
             )
+        components["text"] = self._prose_cosine(np_.prose, ep.prose)
         busy = self.rules_.busy.get(expert.id, ()) if self.rules_ is not None else ()
         windows = free_windows(expert.availability, busy)
         overlap = max((w.overlap_days(need.window) for w in windows), default=0)
@@ -679,17 +806,55 @@ class Matcher:
             components[name] = _rounded(_unit_value(scorer(expert, need)))
         return components
 
+    def _prose_cosine(self, a: Mapping[int, float], b: Mapping[int, float]) -> float | None:
+        """Cosine of two prose vectors with the current IDF (None when either is empty)."""
+        if not a or not b:
+            return None
+        va, vb = (
+            np.fromiter(v.values(), dtype=np.float64, count=len(v))
+            * self._idf(np.fromiter(v, dtype=np.int64, count=len(v)))
+            for v in (a, b)
+        )
+        ia = dict(zip(a, va.tolist(), strict=True))
+        dot = sum(ia.get(col, 0.0) * w for col, w in zip(b, vb.tolist(), strict=True))
+        return _rounded(dot / (np.linalg.norm(va) * np.linalg.norm(vb)))
+
+    def pair_weights(self, expert: Expert, need: Need) -> tuple[str, dict[str, float]]:
+        """The expert's evidence profile and the content-criterion weights its pair with this
+        need is scored with (what both records give decides them)."""
+        ep, np_ = self._expert_profiles[expert.id], self._need_profiles[need.id]
+        weights = evidence_weights(self.content_weights_[ep.evidence], np_.given[ep.evidence])
+        return ep.evidence, {c: round(w, 6) for c, w in weights.items()}
+
     def _explain_pair(
         self, expert: Expert, need: Need
     ) -> tuple[dict[str, float | None], dict[str, Any]]:
         ep, np_ = self._expert_profiles[expert.id], self._need_profiles[need.id]
         components = self._components(expert, need)
-        weights = {**self.weights_, **{n: w for n, (w, _) in self.extra_scorers_.items()}}
+        profile, content = self.pair_weights(expert, need)
+        weights = {
+            **self.weights_,
+            **content,
+            **{n: w for n, (w, _) in self.extra_scorers_.items()},
+        }
+        contributions = {
+            name: round(weights[name] * (components.get(name) or 0.0) / self.weight_sum_, 6)
+            for name in weights
+        }
         label = self.taxonomy_.label
         explanation: dict[str, Any] = {
             "engine": ENGINE_VERSION,
             "components": components,
             "weights": weights,
+            "evidence": {
+                "profile": profile,
+                "carried_by": [
+                    n
+                    for n, v in sorted(contributions.items(), key=lambda kv: (-kv[1], kv[0]))
+                    if v > 0
+                ][:2],
+                "contributions": contributions,
+            },
             "unknown": sorted(name for name, value in components.items() if value is None),
             "required_skills": _skill_report(np_.required, ep.concepts),
             "desired_skills": _skill_report(np_.desired, ep.concepts),
@@ -777,6 +942,14 @@ def _stack(rows: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
     indices = np.concatenate([r.indices for r in rows]).astype(np.int64)
     data = np.concatenate([r.data for r in rows])
     return sp.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+
+
+def _one_row(cols: np.ndarray, vals: np.ndarray, width: int) -> sp.csr_matrix:
+    order = np.argsort(cols, kind="stable")
+    return sp.csr_matrix(
+        (vals[order], cols[order].astype(np.int64), np.array([0, len(cols)], dtype=np.int64)),
+        shape=(1, width),
+    )
 
 
 def _coverage(items, concepts: Mapping[int, float]) -> float | None:

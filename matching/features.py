@@ -1,12 +1,19 @@
 """Turning records into sparse feature vectors.
 
-Every vector depends only on its own record and on the taxonomy, never on the other records
-being matched: IDF weights come from the taxonomy (how many occupations need a skill, how
-common a word is in ESCO labels), not from the fitted corpus. That is what makes the engine
+Taxonomy vectors depend only on their own record and on the taxonomy, never on the other
+records being matched; the prose channel keeps raw term frequencies per record and the engine
+applies the IDF of the records it holds at scoring time. That is what makes the engine
 incremental: adding or changing one expert computes one row, and the result is identical to a
 full refit.
 
-Column blocks (the same layout for experts and needs, so one sparse product scores them):
+Every record has an *evidence profile*: ``structured`` when it lists skills or states an
+occupation the taxonomy resolves, ``prose`` when its only content is free text. An expert's
+columns sit in the column range of its profile, and a need's row carries one copy of its
+weighted blocks per profile (each with the criterion weights fitted for that kind of
+evidence), so one sparse product still scores every pair with the weights its evidence calls
+for.
+
+Column blocks of each profile range (the same layout for experts and needs):
 
 ``concepts``
     ESCO skills (resolved strings), then hashed columns for strings that resolved to nothing,
@@ -16,13 +23,14 @@ Column blocks (the same layout for experts and needs, so one sparse product scor
 ``occupation``
     The profile's inferred occupation distribution over ESCO occupations, from its stated
     occupation or title and from the occupation–skill relations of its resolved skills.
-``text``
-    Hashed word and word-pair TF-IDF over all its free text.
+
+and, in a separate row (``Profile.prose``), the stemmed words of all the record's text
+(:func:`matching.text.prose_tokens`) as sublinear term frequencies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,11 +38,18 @@ import scipy.sparse as sp
 
 from matching.records import Expert, Need
 from matching.taxonomy import Resolution, Taxonomy
-from matching.text import TEXT_FEATURES, hash_token, normalise, tokens
+from matching.text import TEXT_FEATURES, hash_token, normalise, prose_tokens
 
-__all__ = ["Featurizer", "Profile", "SkillItem"]
+__all__ = ["EVIDENCE", "SUGGESTED_WEIGHT", "Featurizer", "Profile", "SkillItem", "prose_vector"]
 
 UNRESOLVED_FEATURES = 1 << 18
+#: Evidence profiles, in column-range order.
+EVIDENCE = ("structured", "prose")
+#: A suggested (unconfirmed) skill counts as this share of a confirmed one.
+SUGGESTED_WEIGHT = 0.5
+#: Occupations stated or resolved from a title below this confidence are not structured
+#: evidence (a loose fuzzy match of a free-text title is no better than its words).
+CONFIDENT = 0.8
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,11 @@ class Profile:
     blocks: dict[str, dict[int, float]] = field(default_factory=dict)
     row: sp.csr_matrix | None = None
     empty: bool = False
+    prose: dict[int, float] = field(default_factory=dict)
+    evidence: str = "structured"
+    suggested: list[SkillItem] = field(default_factory=list)
+    text_weights: tuple[float, ...] = ()
+    given: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
 class Featurizer:
@@ -91,10 +111,10 @@ class Featurizer:
         self.n_skills = len(taxonomy.uris("skill"))
         self.n_concepts = self.n_skills + UNRESOLVED_FEATURES
         self.n_occupations = len(taxonomy.uris("occupation"))
-        self.offsets = np.cumsum(
-            [0, self.n_concepts, self.n_concepts, self.n_occupations, TEXT_FEATURES]
-        )
-        self.width = int(self.offsets[-1])
+        self.offsets = np.cumsum([0, self.n_concepts, self.n_concepts, self.n_occupations])
+        self.profile_width = int(self.offsets[-1])
+        self.width = self.profile_width * len(EVIDENCE)
+        self.prose_width = TEXT_FEATURES * len(EVIDENCE)
         relations = taxonomy.relation_matrix()
         df = np.bincount(relations.indices, minlength=self.n_skills)
         self.skill_idf = np.log((1 + self.n_occupations) / (1 + df)) + 1.0
@@ -105,18 +125,8 @@ class Featurizer:
         self.occupation_profiles = sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
         self._by_skill = self.occupation_profiles.T.tocsr()
         self._by_skill.sort_indices()
-        self.text_idf = taxonomy.word_idf()
 
     # --- building blocks -----------------------------------------------------------------
-
-    def text_vector(self, texts: Iterable[str]) -> dict[int, float]:
-        counts: dict[int, float] = {}
-        for text in texts:
-            for token in tokens(text):
-                col = hash_token(token)
-                counts[col] = counts.get(col, 0.0) + 1.0
-        vec = {col: (1.0 + np.log(n)) * float(self.text_idf[col]) for col, n in counts.items()}
-        return _unit(vec)
 
     def skill_items(self, texts: Sequence[str]) -> list[SkillItem]:
         """Resolve skill strings; each counts as its best concept or as an unresolved column."""
@@ -183,13 +193,18 @@ class Featurizer:
         ranked = sorted(dist.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         return [(uris[c], round(w, 4)) for c, w in ranked]
 
-    def _row(self, blocks: Sequence[dict[int, float]]) -> sp.csr_matrix:
+    def _row(self, *per_profile: Sequence[dict[int, float]]) -> sp.csr_matrix:
+        """One row from the blocks of each evidence profile in turn (empty ones skipped)."""
         cols: list[int] = []
         vals: list[float] = []
-        for offset, block in zip(self.offsets, blocks, strict=False):
-            for col in sorted(block):
-                cols.append(int(offset) + col)
-                vals.append(block[col])
+        for k, blocks in enumerate(per_profile):
+            if not blocks:
+                continue
+            base = k * self.profile_width
+            for offset, block in zip(self.offsets, blocks, strict=False):
+                for col in sorted(block):
+                    cols.append(base + int(offset) + col)
+                    vals.append(block[col])
         return sp.csr_matrix(
             (np.asarray(vals, dtype=np.float64), np.asarray(cols, dtype=np.int64), [0, len(cols)]),
             shape=(1, self.width),
@@ -208,10 +223,15 @@ class Featurizer:
     # --- records -------------------------------------------------------------------------
 
     def expert(self, expert: Expert) -> Profile:
-        """Profile of an expert: row = [concepts | skills | occupation | text]."""
+        """Profile of an expert: row = [concepts | skills | occupation] in the column range of
+        its evidence profile, plus its prose term frequencies."""
         items = self.skill_items(expert.skills)
+        suggested = [
+            replace(item, confidence=item.confidence * SUGGESTED_WEIGHT)
+            for item in self.skill_items(expert.suggested_skills)
+        ]
         concepts: dict[int, float] = {}
-        for item in items:
+        for item in (*items, *suggested):
             concepts[item.column] = max(concepts.get(item.column, 0.0), item.confidence)
         if expert.summary:
             for r in self.taxonomy.extract(expert.summary):
@@ -219,22 +239,38 @@ class Featurizer:
                 if col is not None:
                     concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
         titles = self._titles(expert.occupation)
+        structured = bool(items or suggested) or any(r.confidence >= CONFIDENT for r in titles)
         if expert.summary:
             titles += [
                 replace(r, confidence=r.confidence * 0.8)
                 for r in self.taxonomy.extract(expert.summary, kind="occupation")
             ]
         occ = self.occupation_distribution(concepts, titles)
-        text = self.text_vector([*expert.skills, expert.occupation or "", expert.summary or ""])
+        prose = prose_vector(
+            [
+                *expert.skills,
+                *expert.suggested_skills,
+                expert.occupation or "",
+                expert.summary or "",
+            ]
+        )
         profile = Profile(concepts, skills=items, occupations=self._occupations(occ))
+        profile.suggested = suggested
         profile.empty = not expert.has_profile
-        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ, "text": text}
-        profile.row = self._row([concepts, profile.blocks["skills"], occ, text])
+        profile.prose = prose
+        profile.evidence = EVIDENCE[0] if structured else EVIDENCE[1]
+        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ}
+        blocks = [concepts, profile.blocks["skills"], occ]
+        profile.row = self._row(*([blocks] if structured else [[], blocks]))
         return profile
 
-    def need(self, need: Need, weights: dict[str, float]) -> Profile:
-        """Profile of a need; its row carries the component weights, so that one product with
-        expert rows gives the weighted content score."""
+    def need(self, need: Need, weights: Mapping[str, Mapping[str, float]]) -> Profile:
+        """Profile of a need; its row carries, per evidence profile, the blocks scaled by the
+        criterion weights that profile's experts are scored with (:func:`evidence_weights`),
+        so that one product with expert rows gives the weighted content score.
+
+        ``weights`` maps each name of :data:`EVIDENCE` to content-criterion weights.
+        """
         required = self.skill_items(need.required_skills)
         desired = self.skill_items(need.desired_skills)
         concepts: dict[int, float] = {}
@@ -246,7 +282,7 @@ class Featurizer:
                 if col is not None:
                     concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
         occ = self.occupation_distribution(concepts, self._titles(need.occupation, need.title))
-        text = self.text_vector(
+        prose = prose_vector(
             [
                 need.title,
                 need.occupation or "",
@@ -255,25 +291,74 @@ class Featurizer:
                 *need.desired_skills,
             ]
         )
-        coverage: dict[int, float] = {}
-        for items, name in ((required, "required_skills"), (desired, "desired_skills")):
-            unique = distinct(items)
-            for item in unique:
-                share = weights.get(name, 0.0) * item.confidence / len(unique)
-                coverage[item.column] = coverage.get(item.column, 0.0) + share
         profile = Profile(
             concepts, required=required, desired=desired, occupations=self._occupations(occ)
         )
-        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ, "text": text}
-        blocks = [
-            coverage,
-            _scale(profile.blocks["skills"], weights.get("skills", 0.0)),
-            _scale(occ, weights.get("occupation", 0.0)),
-            _scale(text, weights.get("text", 0.0)),
-        ]
-        profile.row = self._row(blocks)
-        profile.empty = not concepts and not text
+        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ}
+        profile.prose = prose
+        given = {
+            "required_skills": bool(required),
+            "desired_skills": bool(desired),
+            "skills": bool(profile.blocks["skills"]),
+            "occupation": bool(occ),
+            "text": bool(prose),
+        }
+        # Against a structured expert, the need's text is evidence of its own only when the
+        # need has a description: otherwise it is its title and skill labels, which the
+        # taxonomy channels already read, and a cosine over them would count them twice
+        # (and favour whoever lists the fewest skills). Against a prose-only expert, text is
+        # all there is.
+        profile.given = {
+            "structured": {**given, "text": given["text"] and bool(need.description)},
+            "prose": given,
+        }
+        per_profile = []
+        text_weights = []
+        for name in EVIDENCE:
+            w = evidence_weights(weights[name], profile.given[name])
+            coverage: dict[int, float] = {}
+            for items, criterion in ((required, "required_skills"), (desired, "desired_skills")):
+                unique = distinct(items)
+                for item in unique:
+                    share = w.get(criterion, 0.0) * item.confidence / len(unique)
+                    coverage[item.column] = coverage.get(item.column, 0.0) + share
+            per_profile.append(
+                [
+                    coverage,
+                    _scale(profile.blocks["skills"], w.get("skills", 0.0)),
+                    _scale(occ, w.get("occupation", 0.0)),
+                ]
+            )
+            text_weights.append(w.get("text", 0.0))
+        profile.text_weights = tuple(text_weights)
+        profile.row = self._row(*per_profile)
+        profile.empty = not concepts and not prose
         return profile
+
+
+def evidence_weights(weights: Mapping[str, float], given: Mapping[str, bool]) -> dict[str, float]:
+    """Content-criterion weights for what a need actually gives.
+
+    A criterion the need gives no evidence for (no required skills, no text...) passes its
+    weight to the others in proportion to theirs, so the content share of the score stays the
+    same and the evidence there is carries it. All zero when the need gives nothing.
+    """
+    total = sum(weights.values())
+    present = sum(w for name, w in weights.items() if given.get(name))
+    if present <= 0:
+        return dict.fromkeys(weights, 0.0)
+    return {name: (w * total / present if given.get(name) else 0.0) for name, w in weights.items()}
+
+
+def prose_vector(texts: Iterable[str]) -> dict[int, float]:
+    """Sublinear term frequencies (1 + log tf) of the stemmed words of ``texts``, by hashed
+    column; the engine weighs them with the IDF of the records it holds."""
+    counts: dict[int, int] = {}
+    for text in texts:
+        for token in prose_tokens(text):
+            col = hash_token(token)
+            counts[col] = counts.get(col, 0) + 1
+    return {col: 1.0 + float(np.log(n)) for col, n in sorted(counts.items())}
 
 
 def distinct(items: Sequence[SkillItem]) -> list[SkillItem]:

@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.engine import ENGINE_VERSION, Matcher
-from matching.features import Featurizer, Profile, SkillItem
+from matching.features import EVIDENCE, Featurizer, Profile, SkillItem
 from matching.records import Expert, Language, Window
 from matching.taxonomy import Taxonomy
 
@@ -46,7 +46,7 @@ __all__ = [
 _MAGIC = b"HWX1"
 _HEADER = struct.Struct("<4sI")
 # The row's column blocks, in the featurizer's order (Featurizer.offsets).
-_BLOCKS = ("concepts", "skills", "occupation", "text")
+_BLOCKS = ("concepts", "skills", "occupation")
 _VERSIONS: dict[int, tuple[Featurizer, str]] = {}
 
 
@@ -109,7 +109,10 @@ def dump(record: Expert, profile: Profile) -> bytes:
             "r": _record_fields(record),
             "s": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.skills],
             "o": [[uri, weight] for uri, weight in profile.occupations],
+            "g": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.suggested],
             "e": profile.empty,
+            "k": profile.evidence,
+            "p": [[col, tf] for col, tf in profile.prose.items()],
             "n": len(indices),
         },
         ensure_ascii=False,
@@ -129,7 +132,8 @@ def load(blob: bytes, featurizer: Featurizer) -> IndexedExpert:
     start += size
     indices = np.frombuffer(blob, dtype=np.int32, count=n, offset=start)
     data = np.frombuffer(blob, dtype=np.float64, count=n, offset=start + 4 * n)
-    blocks = _split(indices, data, featurizer.offsets)
+    base = EVIDENCE.index(header["k"]) * featurizer.profile_width
+    blocks = _split(indices, data, featurizer.offsets + base)
     profile = Profile(
         blocks.pop("concepts"),
         skills=[SkillItem(t, c, conf, uri, label) for t, c, conf, uri, label in header["s"]],
@@ -140,6 +144,9 @@ def load(blob: bytes, featurizer: Featurizer) -> IndexedExpert:
             shape=(1, featurizer.width),
         ),
         empty=header["e"],
+        prose={int(col): float(tf) for col, tf in header["p"]},
+        evidence=header["k"],
+        suggested=[SkillItem(t, c, conf, uri, label) for t, c, conf, uri, label in header["g"]],
     )
     return IndexedExpert(_record(header["r"]), profile)
 
@@ -169,12 +176,13 @@ def _record_fields(record: Expert) -> list[object]:
         list(record.sectors),
         record.origin_region,
         record.gender,
+        list(record.suggested_skills),
     ]
 
 
 def _record(fields: list) -> Expert:
     (ident, origin, residence, languages, occupation, skills, summary, years, windows) = fields[:9]
-    sectors, region, gender = fields[9:12]
+    sectors, region, gender, suggested = fields[9:13]
     return Expert(
         id=ident,
         origin_country=origin,
@@ -188,6 +196,7 @@ def _record(fields: list) -> Expert:
         sectors=tuple(sectors),
         origin_region=region,
         gender=gender,
+        suggested_skills=tuple(suggested),
     )
 
 

@@ -130,11 +130,16 @@ class Expert:
     gender: str = "undisclosed"
     name: str | None = None
     email: str | None = None
+    #: Skills proposed for the expert (e.g. read from a CV) but not confirmed by them: ESCO
+    #: URIs or labels like ``skills``. The engine counts each at half a confirmed skill.
+    #: Library-level only: the interchange format has no such field (its readers ignore
+    #: unknown fields).
+    suggested_skills: tuple[str, ...] = ()
 
     @property
     def has_profile(self) -> bool:
         """Whether there is anything to match on (skills, occupation or summary)."""
-        return bool(self.skills or self.occupation or self.summary)
+        return bool(self.skills or self.suggested_skills or self.occupation or self.summary)
 
 
 @dataclass(frozen=True)

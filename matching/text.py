@@ -5,9 +5,20 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from functools import lru_cache
 from itertools import pairwise
 
-__all__ = ["STOP_WORDS", "TEXT_FEATURES", "hash_token", "normalise", "tokens"]
+__all__ = [
+    "PROSE_LANGUAGES",
+    "STOP_WORDS",
+    "TEXT_FEATURES",
+    "hash_token",
+    "normalise",
+    "normalise_arabic",
+    "prose_language",
+    "prose_tokens",
+    "tokens",
+]
 
 #: Width of the hashed word space; collisions are rare at this size and need no vocabulary.
 TEXT_FEATURES = 1 << 20
@@ -78,3 +89,112 @@ def tokens(text: str) -> list[str]:
 def hash_token(token: str, size: int = TEXT_FEATURES) -> int:
     """Stable column of a token (CRC-32, the same in every process, unlike ``hash``)."""
     return zlib.crc32(token.encode("utf-8")) % size
+
+
+# --- prose: per-language stemmed words -------------------------------------------------------
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Languages whose prose is stemmed (Snowball); any other text falls back to English rules.
+PROSE_LANGUAGES = ("en", "fr", "es", "ar")
+_LATIN_STOP = {
+    "en": frozenset(_ENGLISH.split()),
+    "fr": _words(
+        """
+        a au aux avec ce ces cette dans de des du elle en et est il ils je la le les leur leurs
+        lui ma mais me mes meme mon ne nos notre nous on ou par pas pour qu que qui sa se ses
+        son sur ta te tes toi ton tu un une vos votre vous y d l j n s c m t qu etre avoir ete
+        sont aussi dont ainsi plus tres entre chez afin selon être été très même à où
+        """
+    ),
+    "es": _words(
+        """
+        a al algo con como de del el ella ellas ellos en entre es esa ese eso esta este esto
+        estos estas fue ha han hay la las le les lo los mas me mi mis muy no nos o para pero por
+        que se sin sobre su sus tambien te tu un una uno unos unas y ya son ser sus cada segun
+        hacia desde durante más también según está
+        """
+    ),
+}
+_ARABIC_STOP = _words(
+    """
+        في من على الى عن مع هذا هذه ذلك تلك التي الذي الذين او و ثم كما كان كانت يكون قد لا لم
+        لن ما هو هي هم نحن انا انت بين عند كل بعض غير حتى اذا ان اي ايضا ضمن خلال لدي
+        """
+)
+_ARABIC_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagger alef, tatweel
+_ARABIC_LETTERS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
+)
+_ARABIC_CHAR = re.compile("[\u0600-\u06ff]")
+_PROSE_WORD = re.compile(r"[^\W\d_]+[+#]*|\d+[^\W_]*", re.UNICODE)
+_STEMMERS: dict[str, object] = {}
+
+
+def normalise_arabic(text: str) -> str:
+    """Arabic spelling variants folded together, so that prose matches however it is typed.
+
+    Diacritics and tatweel removed; hamza-carrying alef forms to bare alef, alef maqsura to ya,
+    ta marbuta to ha, hamza on waw or ya to the bare letter (the usual folding of Arabic
+    search engines). Other scripts are left alone.
+    """
+    return _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_LETTERS)
+
+
+def prose_language(words: list[str]) -> str:
+    """Best guess among en/fr/es from stop-word counts (ties and no evidence: English)."""
+    counts = {lang: sum(w in stop for w in words) for lang, stop in _LATIN_STOP.items()}
+    best = max(counts.values())
+    return next(lang for lang in ("en", "fr", "es") if counts[lang] == best)
+
+
+def _stemmer(lang: str):
+    found = _STEMMERS.get(lang)
+    if found is None:
+        import snowballstemmer
+
+        name = {"en": "english", "fr": "french", "es": "spanish", "ar": "arabic"}[lang]
+        found = _STEMMERS[lang] = snowballstemmer.stemmer(name)
+    return found
+
+
+@lru_cache(maxsize=1 << 18)
+def _stem(word: str, lang: str) -> str:
+    stem = _stemmer(lang).stemWord(word)  # type: ignore[attr-defined]
+    if lang != "ar" and not stem.isascii():
+        stem = "".join(
+            c for c in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(c)
+        )
+    return stem
+
+
+def prose_tokens(text: str) -> list[str]:
+    """Stemmed content words of free text, in the language the text is written in.
+
+    Arabic-script words are normalised (:func:`normalise_arabic`) and stemmed as Arabic; the
+    rest of the text is stemmed as English, French or Spanish, whichever its stop words say.
+    Accents are stripped after stemming (the stemmers need them), so "gestión" and "gestion"
+    agree. Stop words and one-letter words are dropped.
+    """
+    if not text:
+        return []
+    lowered = text.casefold()
+    if _ARABIC_CHAR.search(lowered):
+        lowered = normalise_arabic(lowered)
+    words = _PROSE_WORD.findall(lowered)
+    latin = [w for w in words if not _ARABIC_CHAR.match(w)]
+    lang = prose_language(latin) if latin else "en"
+    stop = _LATIN_STOP[lang]
+    result = []
+    for word in words:
+        if len(word) < 2:
+            continue
+        if _ARABIC_CHAR.match(word):
+            if word not in _ARABIC_STOP:
+                result.append(_stem(word, "ar"))
+        elif word not in stop and word not in STOP_WORDS:
+            result.append(_stem(word, lang))
+    return result
