@@ -121,7 +121,6 @@ class Expert:
     languages: tuple[Language, ...] = ()
     occupation: str | None = None
     skills: tuple[str, ...] = ()
-    suggested_skills: tuple[str, ...] = ()
     summary: str | None = None
     years_experience: float | None = None
     availability: tuple[Window, ...] = ()
