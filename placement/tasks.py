@@ -96,7 +96,14 @@ def _build(broker: str, backend: str, visibility_timeout: int) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=DEFAULT_QUEUE,
-        broker_transport_options={"visibility_timeout": visibility_timeout},
+        # A dead worker's unacked task is handed out again by a sweep of the Redis transport;
+        # by default it scans only every 10th call of a 10 s timer (about 100 s), longer than
+        # a short visibility timeout. One scan per timer tick, at most every 10 s.
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": min(10, visibility_timeout),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         task_serializer="json",
         accept_content=["json"],

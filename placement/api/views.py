@@ -430,13 +430,16 @@ def _placement_out(placement: Placement, role: str, user: User) -> dict[str, Any
 @blp.arguments(s.PlacementQuery, location="query", unknown=RAISE)
 @blp.response(200, s.PlacementPage)
 def placements_list(args: dict[str, Any]) -> dict[str, Any]:
-    """Your placements: an expert's own, a host's institutions', every one for staff (the 300
-    most recently changed)."""
+    """Your placements: an expert's own, a host's institutions', every one for staff (last
+    changed first, paged in the database)."""
     user = _user()
     status = PlacementStatus(args["status"]) if args.get("status") else None
     if user.is_staff:
-        rows, role = placements.staff_list(status, None), "staff"
-    elif user.role is Role.EXPERT:
+        items, total = _page_of(placements.staff_list(status, None), args["page"], args["per_page"])
+        page = _paged(items, total, args)
+        page["items"] = [_placement_out(p, "staff", user) for p in page["items"]]
+        return page
+    if user.role is Role.EXPERT:
         from placement.experts.services import placements_for
 
         rows, role = placements_for(profile_for(user)), "expert"
