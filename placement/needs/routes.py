@@ -29,7 +29,7 @@ from placement.geo import country_choices
 from placement.ids import parse_uuid
 from placement.matches.pending import host_ranking, ranking_state
 from placement.matches.services import HOST_SHOWN, evidence_first, exclusions, experts_for_need
-from placement.models import ExpertProfile, InterestSource, Need, NeedStatus, Role
+from placement.models import ExpertProfile, Institution, InterestSource, Need, NeedStatus, Role
 from placement.needs import lifecycle, services
 from placement.needs.candidates_view import candidates_html, exclusion_lines
 from placement.needs.forms import (
@@ -91,13 +91,26 @@ def _need_input(form: NeedForm) -> services.NeedInput:
     )
 
 
+def _chosen_institution(institutions: list[Institution], wanted: str | None) -> Institution | None:
+    """The institution a new need is for: the one named in the link (404 if the host is not a
+    member), the only one, or None when the host belongs to several and named none."""
+    if wanted:
+        chosen = next((i for i in institutions if str(i.uuid) == wanted), None)
+        if chosen is None:
+            abort(404)
+        return chosen
+    return institutions[0] if len(institutions) == 1 else None
+
+
 @bp.route("/host/needs/new", methods=["GET", "POST"])
 @institution_required
 def new_need() -> str | Response:
     institutions = services.member_institutions(signed_in_user())
     if not institutions:
         abort(404)
-    institution = institutions[0]
+    institution = _chosen_institution(institutions, request.args.get("institution"))
+    if institution is None:  # a member of several: the need's institution is never guessed
+        return render_template("needs/choose_institution.html", institutions=institutions)
     form = _need_form(institution.country, {"slots": 1} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:

@@ -92,6 +92,30 @@ def host(login: Callable[[User], User]) -> InstitutionMember:
 
 
 class TestPostingNeeds:
+    def test_a_member_of_several_institutions_chooses_which_one_posts(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        second = factories.HostMemberFactory(user=host.user, institution__name="Zonal Hospital")
+        choice = client.get("/host/needs/new")
+        assert "Which institution is this need for?" in _page(choice)
+        assert str(host.institution.uuid) in _page(choice) and str(
+            second.institution.uuid
+        ) in _page(choice)
+        assert client.post("/host/needs/new", data=_need_form()).status_code == 200
+        assert db.session.scalar(select(func.count()).select_from(Need)) == 0  # nothing guessed
+
+        url = f"/host/needs/new?institution={second.institution.uuid}"
+        assert "Zonal Hospital" in _page(client.get(url))
+        client.post(url, data=_need_form())
+        assert db.session.scalars(select(Need)).one().institution_id == second.institution.id
+
+    def test_another_institutions_link_is_not_found(
+        self, client: FlaskClient, host: InstitutionMember
+    ) -> None:
+        other = factories.InstitutionFactory()
+        assert client.get(f"/host/needs/new?institution={other.uuid}").status_code == 404
+        assert client.get("/host/needs/new?institution=not-a-uuid").status_code == 404
+
     def test_host_saves_a_draft_with_esco_skills(
         self, client: FlaskClient, host: InstitutionMember
     ) -> None:
