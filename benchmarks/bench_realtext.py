@@ -182,6 +182,8 @@ def prose_variants(experts: list[Expert], needs: list[Need]) -> dict[str, np.nda
     All read the engine's stemmed words (:func:`matching.text.prose_tokens`) with sublinear tf
     and the smoothed IDF over experts and needs, as the engine does:
 
+    - IDF smoothing: over the experts only, and the probabilistic IDF (log (N - df) / df,
+      floored at 0); need words counted once instead of sublinear tf;
     - pivoted length normalisation (Singhal et al. 1996, slope 0.3) of the expert vectors;
     - the need title as a field of weight 2 (BM25F-style: counts weighted before the log);
     - BM25 over the same stemmed words (k1 1.2; b 0.75 and 0.3; need words counted once);
@@ -213,8 +215,21 @@ def prose_variants(experts: list[Expert], needs: list[Need]) -> dict[str, np.nda
     zq /= np.maximum(np.linalg.norm(zq, axis=1, keepdims=True), 1e-12)
     latent = np.clip(zq @ ze.T, 0.0, None)
     lexical_titled = (titled @ e_unit.T).toarray()
+    e_only = np.bincount(e_tf.indices, minlength=both.shape[1])
+    idf_experts = sp.diags(np.log((1.0 + e_tf.shape[0]) / (1.0 + e_only)) + 1.0)
+    n = both.shape[0]
+    idf_prob = sp.diags(np.clip(np.log((n - df + 0.5) / (df + 0.5)), 0.0, None))
+    q_once = q_tf.copy()
+    q_once.data[:] = 1.0
+
+    def cosine(q: sp.csr_matrix, weights: sp.dia_matrix) -> np.ndarray:
+        return (_unit_rows(q @ weights) @ _unit_rows(e_tf @ weights).T).toarray()
+
     result = {
         "text channel (as shipped)": lexical,
+        "IDF over experts only": cosine(q_tf, idf_experts),
+        "probabilistic IDF": cosine(q_tf, idf_prob),
+        "need words counted once": cosine(q_once, idf),
         "pivoted length norm 0.3": (q_w @ pivoted.T).toarray(),
         "need title field x2": lexical_titled,
     }
