@@ -119,6 +119,11 @@ class OriginForm(FlaskForm):
         description=_l("Assignments often go to the place you come from."),
     )
     residence_country = SelectField(_l("Country where you live now"), validators=[DataRequired()])
+    abroad_since = IntegerField(
+        _l("Year you moved abroad"),
+        validators=[Optional(), NumberRange(min=1940, message=_l("Give a year from 1940 on."))],
+        description=_l("Optional. It helps the programme learn what makes placements work."),
+    )
     residence_status = SelectField(
         _l("Residence status"),
         choices=_choose((k, v) for k, v in RESIDENCE_STATUS_LABELS.items()),
@@ -134,6 +139,10 @@ class OriginForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.origin_country.choices = _choose(country_choices())
         self.residence_country.choices = _choose(country_choices())
+
+    def validate_abroad_since(self, field: IntegerField) -> None:
+        if field.data and field.data > date.today().year:
+            raise ValidationError(_l("This year has not come yet."))
 
     def validate_residence_country(self, field: SelectField) -> None:
         if field.data and field.data == self.origin_country.data:

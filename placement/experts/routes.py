@@ -133,6 +133,7 @@ def _save_step(step: int, profile: ExpertProfile, form: Any) -> None:
             residence_country=form.residence_country.data,
             residence_status=form.residence_status.data,
             gender=form.gender.data,
+            abroad_since=form.abroad_since.data,
         )
     elif step == 2:
         rows = [(r.form.code.data, r.form.level.data) for r in form.languages if r.form.code.data]

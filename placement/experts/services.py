@@ -109,8 +109,10 @@ def save_origin(
     residence_country: str,
     residence_status: str | None,
     gender: str,
+    abroad_since: int | None = None,
 ) -> None:
     profile.origin_country = origin_country
+    profile.abroad_since = abroad_since
     profile.origin_region = origin_region or None
     profile.residence_country = residence_country
     profile.residence_status = residence_status or None

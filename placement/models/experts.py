@@ -69,6 +69,8 @@ class ExpertProfile(PublicIdMixin, TimestampMixin, Base):
     summary: Mapped[str | None] = mapped_column(Text)
     education: Mapped[str | None] = mapped_column(Text)
     years_experience: Mapped[int | None] = mapped_column(Integer)
+    # Year the expert settled abroad (optional): years abroad is a case feature of outcome learning.
+    abroad_since: Mapped[int | None] = mapped_column(Integer)
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
     preferred_regions: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
     remote_ok: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

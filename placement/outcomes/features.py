@@ -17,7 +17,7 @@ import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -57,6 +57,7 @@ FEATURES: tuple[str, ...] = (
     "prior_placements",
     "prior_outcomes_known",
     "prior_successes",
+    "years_abroad",
 )
 
 
@@ -70,11 +71,13 @@ class Context:
 
 @dataclass(frozen=True)
 class TrackRecord:
-    """The expert's earlier placements as known at one moment."""
+    """The expert's own history as known at one moment: earlier placements and their
+    outcomes, and the year they settled abroad (None when they did not say)."""
 
     placements: int = 0
     outcomes_known: int = 0
     successes: int = 0
+    abroad_since: int | None = None
 
 
 def _nan(value: float | None) -> float:
@@ -108,6 +111,7 @@ def vector(
         float(record.placements),
         float(record.outcomes_known),
         float(record.successes),
+        _nan(need.start.year - record.abroad_since if record.abroad_since else None),
     ]
 
 
@@ -218,7 +222,9 @@ def history() -> History:
             continue
         moment = datetime.combine(p.start, datetime.min.time(), UTC)
         context = Context(p.need.institution.kind.value, bool(p.need.remote))
-        record = track_record(by_expert[p.expert_id], moment)
+        record = replace(
+            track_record(by_expert[p.expert_id], moment), abroad_since=p.expert.abroad_since
+        )
         rows.append(
             Row(
                 p.id,

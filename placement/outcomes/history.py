@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 
 from placement import audit
+from placement.outcomes.features import FEATURES
 from placement.outcomes.learner import OutcomeModel
 
 FOLDER = "outcome_models"
@@ -61,7 +62,9 @@ _cache: dict[str, tuple[float, OutcomeModel, OutcomeModelVersion]] = {}
 
 
 def current() -> tuple[OutcomeModel, OutcomeModelVersion] | None:
-    """The model in use and its evidence, or None (rankings are then the heuristic alone)."""
+    """The model in use and its evidence, or None (rankings are then the heuristic alone). A
+    model trained on other feature columns than today's code computes is not used (nor compared
+    with): the next retrain (the weekly job or `placement outcomes evaluate`) replaces it."""
     pointer = _read(folder() / "current.json")
     number = pointer.get("version") if isinstance(pointer, dict) else None
     if not isinstance(number, int):
@@ -77,6 +80,8 @@ def current() -> tuple[OutcomeModel, OutcomeModelVersion] | None:
         model = pickle.loads(model_path.read_bytes())  # noqa: S301  # nosec B301
         version = OutcomeModelVersion(**{**raw, "features": tuple(raw["features"])})
         cached = _cache[str(model_path)] = (stamp, model, version)
+    if cached[2].features != FEATURES:
+        return None
     return cached[1], cached[2]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -74,12 +75,20 @@ class LearnedTerm:
                 select(OutcomeReport).where(OutcomeReport.placement_id.in_(ids))
             ):
                 reports[report.placement_id].append(report)
+        abroad = dict(
+            db.session.execute(
+                select(ExpertProfile.uuid, ExpertProfile.abroad_since).where(
+                    ExpertProfile.uuid.in_([parse_uuid(k) for k in experts])
+                )
+            ).all()
+        )
         now = datetime.now(UTC)
         for key in experts:
             past: list[tuple[date, Label]] = [
                 (end, label_of(reports.get(pid, []))) for end, pid in ended.get(key, [])
             ]
-            self._records[key] = track_record(past, now)
+            since = abroad.get(parse_uuid(key))
+            self._records[key] = replace(track_record(past, now), abroad_since=since)
 
     def predict(self, matcher: Matcher, matches: list[Match]) -> list[float]:
         """Predicted success of each ranked pair."""

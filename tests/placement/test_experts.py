@@ -91,6 +91,23 @@ class TestGuidedProfile:
         )
         assert profile.gender.value == "female" and profile.profile_step >= 1
 
+    def test_the_year_of_moving_abroad_is_kept_and_checked(
+        self, client: FlaskClient, expert: ExpertProfile
+    ) -> None:
+        base = {"origin_country": "GH", "residence_country": "DE", "gender": "undisclosed"}
+        client.post("/expert/profile/step/1", data={**base, "abroad_since": "2011"})
+        assert _profile(expert).abroad_since == 2011
+        next_year = str(date.today().year + 1)
+        for year, message in (
+            (next_year, "This year has not come yet."),
+            ("1900", "Give a year from 1940 on."),
+        ):
+            page = _page(client.post("/expert/profile/step/1", data={**base, "abroad_since": year}))
+            assert message in page and f'value="{year}"' in page
+            assert _profile(expert).abroad_since == 2011  # unchanged
+        client.post("/expert/profile/step/1", data=base)  # optional: may be cleared
+        assert _profile(expert).abroad_since is None
+
     def test_living_in_the_country_of_origin_is_refused_and_input_kept(
         self, client: FlaskClient, expert: ExpertProfile
     ) -> None:

@@ -414,6 +414,28 @@ class TestFeatures:
         assert _feature(row, "host_hospital") == 1 and _feature(row, "sector_health") == 1
         assert _feature(row, "duration_weeks") == placement.need.duration_weeks
 
+    def test_years_abroad_at_the_placement_start_when_the_expert_said(self, app_ctx: None) -> None:
+        told = _completed_with_outcome(True, 10, start=date(2025, 3, 1))
+        told.expert.abroad_since = 2015
+        untold = _completed_with_outcome(True, 10, start=date(2025, 3, 1))
+        db.session.commit()
+        rows = {r.placement_id: r for r in features.history().rows}
+        assert _feature(rows[told.id], "years_abroad") == 10
+        assert math.isnan(_feature(rows[untold.id], "years_abroad"))
+
+    def test_a_model_of_other_feature_columns_is_not_used(
+        self, app: Flask, app_ctx: None, clean_models: Path
+    ) -> None:
+        x, y = _synthetic(80)
+        old = learner.train("linear", x, y)
+        versions.deploy(
+            old,
+            versions.OutcomeModelVersion(
+                1, "2020-01-01", "linear", ("a", "b", "c", "d", "e"), 80, 0, 1.0, 0.5, 0.1
+            ),
+        )
+        assert versions.current() is None and ranking.learned_term() is None
+
     def test_a_pair_the_engine_cannot_score_again_is_counted(self, app_ctx: None) -> None:
         placement = _completed_with_outcome(True, 12)
         placement.expert.residence_country = placement.need.country  # moved back since
