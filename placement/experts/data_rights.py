@@ -156,6 +156,7 @@ def erase_account(user: User) -> list[Path]:
             "summary",
             "education",
             "years_experience",
+            "abroad_since",
         ):
             setattr(profile, column, None)
         profile.preferred_regions = []

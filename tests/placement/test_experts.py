@@ -586,6 +586,8 @@ class TestDataRights:
             Path(app.config["UPLOAD_DIR"]) / db.session.scalars(select(Document)).one().stored_name
         )
         placement = factories.PlacementFactory(expert=expert, status=PlacementStatus.COMPLETED)
+        expert.abroad_since = 2012
+        db.session.commit()
         email = expert.user.email
         response = client.post(
             "/expert/data/delete", data={"password": factories.PASSWORD, "confirm": "y"}
@@ -596,6 +598,7 @@ class TestDataRights:
         profile = db.session.get(ExpertProfile, expert.id)
         assert user.email != email and user.full_name == "" and not user.is_active
         assert profile.skills == [] and profile.documents == [] and profile.summary is None
+        assert profile.abroad_since is None
         assert profile.gender is not None and profile.origin_country == "SL"
         assert not path.exists()
         assert db.session.get(type(placement), placement.id) is not None
