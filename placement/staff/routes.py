@@ -11,7 +11,7 @@ from placement.extensions import db
 from placement.forms import add_error, select_choices
 from placement.geo import country_choices
 from placement.labels import NEED_STATUS_LABELS, VERIFICATION_LABELS
-from placement.matches.services import experts_for_need
+from placement.matches.services import evidence_first, ranked_expert_ids, with_profiles
 from placement.models import InterestSource, NeedStatus, VerificationStatus
 from placement.needs import lifecycle
 from placement.needs import services as needs
@@ -120,11 +120,14 @@ def need(need_id: str) -> str:
     need = needs.need_by_uuid(need_id)
     if need is None:
         abort(404)
-    candidates = experts_for_need(need, CANDIDATES_SHOWN)
+    # Candidates with skill or occupation evidence first, the weaker matches apart, as on the
+    # host's page (matching/evidence.py).
+    strong, weaker = evidence_first(ranked_expert_ids(need, CANDIDATES_SHOWN))
     return render_template(
         "staff/need.html",
         need=need,
-        candidates=candidates,
+        candidates=with_profiles(strong),
+        weaker=with_profiles(weaker),
         transitions=lifecycle.available_transitions(need, signed_in_user()),
         reason_form=ReasonForm(),
         expert_interest=needs.interests(need, InterestSource.EXPERT),
