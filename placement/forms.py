@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import flash
 from wtforms.fields.choices import SelectChoice
+
+from placement.extensions import db
 
 
 def strip_whitespace(value: object) -> object:
@@ -31,3 +35,40 @@ def add_error(form: object, field_name: str | None, message: object) -> None:
         flash(str(message), "error")
     else:
         field.errors = [*field.errors, str(message)]
+
+
+@dataclass
+class Outcome:
+    """What :func:`committed` did: ``ok`` once the change is committed, else the refusal."""
+
+    ok: bool = False
+    error: Exception | None = None
+
+
+@contextmanager
+def committed(
+    refusals: type[Exception] | tuple[type[Exception], ...], form: object = None
+) -> Iterator[Outcome]:
+    """Run a service call and commit it, or, when the service refuses (raises one of
+    ``refusals``), roll back and show why: next to the field the refusal names when ``form``
+    has it, else at the top of the page. Routes then only say what follows a success::
+
+        with committed(AccountError, form) as done:
+            services.register(...)
+        if done.ok:
+            flash(...)
+            return redirect(...)
+
+    One place for what every form route did by hand, so none forgets the rollback.
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except refusals as error:
+        db.session.rollback()
+        outcome.error = error
+        message = getattr(error, "message", None) or str(error)
+        add_error(form, getattr(error, "field", None), message)
+    else:
+        db.session.commit()
+        outcome.ok = True

@@ -67,7 +67,9 @@ class CrisisForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = select_choices([("", _l("Choose a country")), *country_choices()])
+        self.country.choices = select_choices(
+            [("", _l("Choose a country")), *country_choices(origins_first=True)]
+        )
 
     def validate_end(self, field: DateField) -> None:
         if field.data and self.start.data and field.data < self.start.data:

@@ -132,7 +132,7 @@ class OriginForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.origin_country.choices = _choose(country_choices())
+        self.origin_country.choices = _choose(country_choices(origins_first=True))
         self.residence_country.choices = _choose(country_choices())
 
     def validate_residence_country(self, field: SelectField) -> None:
