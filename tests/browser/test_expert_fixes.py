@@ -73,6 +73,8 @@ def test_the_expert_fixes_in_each_language_and_width(
 
     def shot(name: str) -> None:
         page.screenshot(path=str(SHOTS / f"fixes-{name}-{lang}-{width}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width + 1, f"{name} scrolls sideways: {wide} px wide at {width} px"
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": width, "height": 900})
