@@ -58,7 +58,12 @@ def walk(live_app: Flask) -> dict[str, str]:
         far.skills = [factories.NeedSkill(label="prepare financial statements", required=True)]  # type: ignore[attr-defined]
         far.languages = [factories.NeedLanguage(code="en", level=factories.CEFRLevel.B2)]  # type: ignore[attr-defined]
         db.session.commit()
-        found = {"email": expert.user.email, "fitting": fitting.title, "far": far.title}
+        found = {
+            "email": expert.user.email,
+            "fitting": fitting.title,
+            "far": far.title,
+            "document": f"note-{tag}.pdf",
+        }
         db.session.remove()
     return found
 
@@ -136,9 +141,7 @@ def test_the_expert_fixes_in_each_language_and_width(
     expect(counter).to_have_text(t("{n} characters left").replace("{n}", str(SUMMARY_MAX - 32)))
     text = ("Trainer of emergency care. " * 200)[: SUMMARY_MAX + OVER]
     # Set as a paste would, past any maxlength, so that the server's check is what answers.
-    summary.evaluate(
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", text
-    )
+    summary.evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", text)
     expect(counter).to_have_text(t("{n} characters too many").replace("{n}", str(OVER)))
     expect(counter).to_have_class(re.compile("over-limit"))
     shot("summary-counter")
@@ -167,7 +170,7 @@ def test_the_expert_fixes_in_each_language_and_width(
     page.goto("/expert/documents")
     with live_app.test_request_context(), force_locale(lang):
         size = file_size(TINY)
-    row = page.locator("tr", has_text=f"note-")
+    row = page.locator("tr", has_text=walk["document"])
     expect(row.first).to_contain_text(size)
     assert "0 kB" not in row.first.inner_text()
     shot("documents")
