@@ -174,3 +174,53 @@ def test_the_expert_fixes_in_each_language_and_width(
     expect(row.first).to_contain_text(size)
     assert "0 kB" not in row.first.inner_text()
     shot("documents")
+
+
+@pytest.mark.parametrize(("lang", "width"), [("en", 1280), ("ar", 390)])
+def test_staff_see_weaker_matches_apart(
+    page: object, live_app: Flask, lang: str, width: int
+) -> None:
+    """The staff view of a need lists a candidate with the skills first and one who could only
+    come (languages, dates) apart, under the same heading as the host's page."""
+    tag = uuid.uuid4().hex[:6]
+    with live_app.app_context():
+        institution = factories.InstitutionFactory(country="LR", region="Bong", town="Gbarnga")
+        need = factories.NeedFactory(
+            institution=institution, title=f"General practitioner {tag}", details=False
+        )
+        need.languages = [factories.NeedLanguage(code="en", level=factories.CEFRLevel.B2)]  # type: ignore[attr-defined]
+        doctor = factories.ExpertFactory(origin_country="LR", user__full_name=f"Doctor {tag}")
+        clerk = factories.ExpertFactory(
+            origin_country="LR",
+            occupation_label="accountant",
+            summary="Accountant who trains staff in the district office.",
+            user__full_name=f"Clerk {tag}",
+        )
+        clerk.skills[0].label = "prepare financial statements"
+        staff = factories.StaffFactory()
+        db.session.commit()
+        url, email = f"/staff/needs/{need.uuid}", staff.email
+        names = doctor.user.display_name, clerk.user.display_name
+        db.session.remove()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/")
+    log_out(page)
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(factories.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    if lang != "en":
+        with page.expect_navigation():
+            page.locator("header.site select[name=locale]").select_option(lang)
+    page.goto(url)
+    weaker = page.locator("section.weaker-matches")
+    with live_app.test_request_context(), force_locale(lang):
+        heading = gettext("Weaker matches")
+    expect(page.locator("#weaker-heading")).to_have_text(heading)
+    expect(weaker.get_by_text(names[1])).to_be_visible()
+    expect(weaker.get_by_text(names[0])).to_have_count(0)
+    expect(page.get_by_text(names[0])).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"staff-weaker-{lang}-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
