@@ -69,8 +69,18 @@ def country_languages(country: str | None) -> list[str]:
     ]
 
 
-def country_choices() -> list[tuple[str, str]]:
-    return list(_countries(_locale_code()))
+def country_choices(*, origins_first: bool = False) -> list[tuple[str, str]]:
+    """Countries to offer, in the reader's language and alphabetical order. With
+    ``origins_first`` (a country of origin or of placement: a need's, an expert's origin, a
+    programme's), the eligible origin countries of the programmes running now come first, so
+    that the few countries a deployment serves are not lost among two hundred."""
+    pairs = list(_countries(_locale_code()))
+    if not origins_first:
+        return pairs
+    from placement.programmes.services import origin_countries
+
+    first = origin_countries()
+    return [p for p in pairs if p[0] in first] + [p for p in pairs if p[0] not in first]
 
 
 def language_choices(*countries: str | None) -> list[tuple[str, str]]:

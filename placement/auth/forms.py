@@ -82,7 +82,9 @@ class InstitutionRegistrationForm(_AccountFields):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = select_choices([("", _l("Choose a country")), *country_choices()])
+        self.country.choices = select_choices(
+            [("", _l("Choose a country")), *country_choices(origins_first=True)]
+        )
 
 
 class ResetRequestForm(FlaskForm):

@@ -28,7 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from placement.experts.forms import SECTOR_LABELS
-from placement.forms import select_choices, strip_whitespace
+from placement.forms import limited_text, select_choices, strip_whitespace
 from placement.geo import country_choices, language_choices
 from placement.models import WorkMode
 
@@ -37,6 +37,10 @@ MODE_LABELS = {WorkMode.ON_SITE: _l("On site"), WorkMode.REMOTE: _l("Remotely")}
 
 def _comma_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+# Stated limit of a crisis's and an urgent need's description.
+DETAILS_MAX = 4000
 
 
 class CrisisForm(FlaskForm):
@@ -61,13 +65,13 @@ class CrisisForm(FlaskForm):
     )
     start = DateField(_l("Since"), validators=[InputRequired(_l("Enter a date."))])
     end = DateField(_l("Until (if known)"), validators=[Optional()])
-    description = TextAreaField(
-        _l("What happened"), filters=[strip_whitespace], validators=[Optional(), Length(max=4000)]
-    )
+    description = limited_text(_l("What happened"), DETAILS_MAX)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = select_choices([("", _l("Choose a country")), *country_choices()])
+        self.country.choices = select_choices(
+            [("", _l("Choose a country")), *country_choices(origins_first=True)]
+        )
 
     def validate_end(self, field: DateField) -> None:
         if field.data and self.start.data and field.data < self.start.data:
@@ -116,9 +120,7 @@ class UrgentNeedForm(FlaskForm):
         ],
     )
     language = SelectField(_l("Language needed (level B2 or better)"), validators=[Optional()])
-    description = TextAreaField(
-        _l("Details"), filters=[strip_whitespace], validators=[Optional(), Length(max=4000)]
-    )
+    description = limited_text(_l("Details"), DETAILS_MAX)
 
     def __init__(
         self, *args: object, institutions: list[tuple[str, str]] = (), **kwargs: object

@@ -24,7 +24,7 @@ from placement.crisis.forms import (
     UrgentNeedForm,
 )
 from placement.extensions import db
-from placement.forms import add_error
+from placement.forms import add_error, committed
 from placement.institutions.services import institutions_of
 from placement.models import AlertStatus, CrisisStatus, Institution, VerificationStatus, WorkMode
 from placement.needs.forms import ReasonForm
@@ -100,15 +100,11 @@ def close(crisis_id: str) -> str | Response | tuple[str, int]:
             for key, value in request.form.items()
             if key.startswith("need-")
         }
-        try:
+        with committed(services.CrisisError, form) as done:
             plan = services.close(
                 crisis, actor=signed_in_user(), reason=form.reason.data, need_choices=choices
             )
-        except services.CrisisError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        if done.ok:
             flash(
                 _(
                     "The crisis is closed: %(alerts)d alerts stood down, %(needs)d urgent needs"
@@ -155,16 +151,11 @@ def _post_urgent(
         language=form.language.data or None,
         description=form.description.data or None,
     )
-    try:
+    with committed(services.CrisisError, form) as done:
         need = services.post_urgent_need(
             crisis, institution, data, actor=signed_in_user(), open_now=open_now, lang=_lang()
         )
-    except services.CrisisError as error:
-        db.session.rollback()
-        add_error(form, error.field, error.message)
-        return None
-    db.session.commit()
-    return need
+    return need if done.ok else None
 
 
 @bp.route("/staff/crises/<crisis_id>/needs/new", methods=["GET", "POST"])
@@ -205,7 +196,7 @@ def alert_new(need_id: str) -> str | Response:
         abort(404)
     form = AlertForm()
     if form.validate_on_submit():
-        try:
+        with committed(services.CrisisError) as done:
             alert = services.send_alert(
                 need,
                 limit=form.limit.data,
@@ -213,11 +204,7 @@ def alert_new(need_id: str) -> str | Response:
                 public=form.public.data,
                 actor=signed_in_user(),
             )
-        except services.CrisisError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if done.ok:
             flash(_("%(n)d experts alerted.", n=len(alert.recipients)), "success")
             return redirect(url_for("crisis.alert", alert_id=alert.uuid))
     return render_template(
@@ -254,12 +241,9 @@ def stand_down(alert_id: str) -> Response:
     if alert is None:
         abort(404)
     if form.validate_on_submit():
-        try:
+        with committed(services.CrisisError) as done:
             services.stand_down(alert, actor=signed_in_user(), reason=form.reason.data)
-        except services.CrisisError as error:
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if done.ok:
             flash(_("Alert stood down; everyone alerted has been told."), "success")
     return redirect(url_for("crisis.alert", alert_id=alert_id))
 
@@ -277,13 +261,10 @@ def answer_to_placement(alert_id: str, recipient_id: str) -> Response:
         abort(404)
     if not ReasonForm().validate_on_submit():
         abort(400)
-    try:
+    with committed((services.CrisisError, WorkflowError)) as done:
         placement = services.answer_to_placement(recipient, actor=signed_in_user())
-    except (services.CrisisError, WorkflowError) as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if not done.ok:
         return redirect(url_for("crisis.alert", alert_id=alert_id))
-    db.session.commit()
     flash(_("Placement proposed from the answer. Send the offer when ready."), "success")
     return redirect(url_for("placements.view", placement_id=placement.uuid))
 
@@ -317,7 +298,7 @@ def answer(recipient_id: str) -> str | Response | tuple[str, int]:
     form = AnswerForm()
     if form.validate_on_submit():
         can_help = request.form.get("answer") == "can_help"
-        try:
+        with committed(services.CrisisError) as done:
             services.answer(
                 recipient,
                 can_help,
@@ -326,10 +307,8 @@ def answer(recipient_id: str) -> str | Response | tuple[str, int]:
                 weeks=form.weeks.data,
                 note=form.note.data or None,
             )
-        except services.CrisisError as error:
-            flash(error.message, "error")
+        if not done.ok:
             return render_template("crisis/answer.html", recipient=recipient, form=form), 422
-        db.session.commit()
         flash(
             _("Thank you. Programme staff will contact you.")
             if can_help

@@ -41,7 +41,7 @@ def _filters() -> tuple[DiasporaFilterForm, services.Filters]:
     from placement.experts.forms import SECTOR_LABELS
 
     form = DiasporaFilterForm(request.args)
-    form.fill_choices(country_choices(), list(SECTOR_LABELS.items()))
+    form.fill_choices(country_choices(origins_first=True), list(SECTOR_LABELS.items()))
     form.validate()
     origin = form.origin.data or None
     sector = form.sector.data or None

@@ -19,7 +19,6 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -31,7 +30,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from placement.forms import select_choices, strip_whitespace
+from placement.forms import limited_text, select_choices, strip_whitespace
 from placement.geo import country_choices, language_choices
 from placement.models import CEFRLevel, DocumentKind, Gender, QualificationKind
 
@@ -92,18 +91,6 @@ MAX_ROWS = 30
 SUMMARY_MAX = 4000
 
 
-def _text_limit(limit: int) -> Length:
-    """A length limit whose message gives the limit and the current length, and says that the
-    text is kept (the form comes back with it, to shorten)."""
-    return Length(
-        max=limit,
-        message=_l(
-            "Keep this text to %(max)d characters; it has %(length)d now. "
-            "What you wrote is still here to shorten."
-        ),
-    )
-
-
 def _choose(pairs: object) -> list[object]:
     return select_choices([("", _l("Choose…")), *pairs])  # type: ignore[list-item]
 
@@ -137,7 +124,7 @@ class OriginForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.origin_country.choices = _choose(country_choices())
+        self.origin_country.choices = _choose(country_choices(origins_first=True))
         self.residence_country.choices = _choose(country_choices())
 
     def validate_abroad_since(self, field: IntegerField) -> None:
@@ -265,16 +252,14 @@ class SkillsForm(RowsForm):
         widget=ListWidget(prefix_label=False),
         validators=[Optional()],
     )
-    summary = TextAreaField(
+    summary = limited_text(
         _l("Professional summary"),
-        filters=[strip_whitespace],
-        validators=[Optional(), _text_limit(SUMMARY_MAX)],
-        description=_l(
+        SUMMARY_MAX,
+        _l(
             "A few sentences on what you do and what you could pass on (at most %(max)d "
             "characters).",
             max=SUMMARY_MAX,
         ),
-        render_kw={"data-counter": SUMMARY_MAX},
     )
 
     def validate_skills(self, field: FieldList) -> None:
@@ -311,12 +296,8 @@ class QualificationsForm(RowsForm):
 
     ROW_LISTS = ("qualifications",)
 
-    education = TextAreaField(
-        _l("Education"),
-        filters=[strip_whitespace],
-        validators=[Optional(), _text_limit(SUMMARY_MAX)],
-        description=_l("Your studies, with places and years."),
-        render_kw={"data-counter": SUMMARY_MAX},
+    education = limited_text(
+        _l("Education"), SUMMARY_MAX, _l("Your studies, with places and years.")
     )
     qualifications = FieldList(FormField(QualificationRow), min_entries=0, max_entries=MAX_ROWS)
 

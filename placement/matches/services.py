@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from matching import index
 from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
+from matching.evidence import has_skill_evidence
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
 from placement.database import commit_apart, in_read_request, reads_only
@@ -513,24 +514,12 @@ _PROFILES_OF = select(
 
 # --- honest rankings: evidence first, and why nobody is listed ----------------------------------
 
-#: Criteria that say the expert can do the work (skills, occupation), with the least value
-#: that counts as evidence; the other criteria (languages, dates, experience, region, predicted
-#: success) only say they could come. Coverage of the skills a need lists counts from a third
-#: of them (one generic skill in four is not a match); the similarity of the skill profile or
-#: the occupation from a tenth.
-EVIDENCE: dict[str, float] = {
-    "required_skills": 1 / 3,
-    "desired_skills": 1 / 3,
-    "skills": 0.1,
-    "occupation": 0.1,
-}
-
 
 def has_evidence(match: Match) -> bool:
     """Whether the match rests on some skill or occupation evidence, not on practical fit
-    alone (computed from the explanation the engine gave with the score)."""
-    components = match.explanation.get("components") or match.components
-    return any((components.get(name) or 0.0) >= least for name, least in EVIDENCE.items())
+    alone (:func:`matching.evidence.has_skill_evidence` on the components the engine gave
+    with the score)."""
+    return has_skill_evidence(match.explanation.get("components") or match.components)
 
 
 def evidence_first(

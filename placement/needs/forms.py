@@ -28,7 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from placement.experts.forms import BLANK_ROWS, SECTOR_LABELS, LanguageRow, LanguagesForm
-from placement.forms import select_choices, strip_whitespace
+from placement.forms import limited_text, select_choices, strip_whitespace
 from placement.geo import language_choices
 
 HOST_PROVIDES_LABELS = {
@@ -54,6 +54,12 @@ def _skill_field(label: object) -> FieldList:
     )
 
 
+# Stated limits of the need's long texts (the columns are unbounded; these keep a need readable).
+DESCRIPTION_MAX = 6000
+OBJECTIVES_MAX = 4000
+TRAINEES_MAX = 2000
+
+
 class NeedForm(FlaskForm):
     title = StringField(
         _l("Title"),
@@ -61,11 +67,7 @@ class NeedForm(FlaskForm):
         validators=[DataRequired(), Length(max=255)],
         description=_l("For example: Trainer in emergency obstetric care"),
     )
-    description = TextAreaField(
-        _l("What the expert will do"),
-        filters=[strip_whitespace],
-        validators=[Optional(), Length(max=6000)],
-    )
+    description = limited_text(_l("What the expert will do"), DESCRIPTION_MAX)
     programme_id = SelectField(_l("Programme"), validators=[Optional()])
     sector = SelectField(
         _l("Sector"),
@@ -105,16 +107,8 @@ class NeedForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         validators=[Optional()],
     )
-    objectives = TextAreaField(
-        _l("Objectives and expected results"),
-        filters=[strip_whitespace],
-        validators=[Optional(), Length(max=4000)],
-    )
-    trainees = TextAreaField(
-        _l("People to be trained"),
-        filters=[strip_whitespace],
-        validators=[Optional(), Length(max=2000)],
-    )
+    objectives = limited_text(_l("Objectives and expected results"), OBJECTIVES_MAX)
+    trainees = limited_text(_l("People to be trained"), TRAINEES_MAX)
 
     def __init__(self, *args: object, programmes: list[tuple[str, str]] = (), **kwargs: object):
         super().__init__(*args, **kwargs)

@@ -272,7 +272,9 @@ def _filters_from(form: NeedFilterForm) -> services.NeedFilters:
 @public
 def public_list() -> str:
     form = NeedFilterForm(request.args)
-    form.country.choices = select_choices([("", _("All countries")), *country_choices()])
+    form.country.choices = select_choices(
+        [("", _("All countries")), *country_choices(origins_first=True)]
+    )
     form.programme.choices = select_choices([("", "")])
     form.status.choices = select_choices([("", "")])
     page = max(1, request.args.get("page", 1, type=int) or 1)

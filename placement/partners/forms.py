@@ -58,7 +58,8 @@ class PartnerRegistrationForm(_AccountFields):
         super().__init__(*args, **kwargs)
         countries = country_choices()
         self.country.choices = select_choices([("", _l("Choose a country")), *countries])
-        self.origin_country.choices = select_choices([("", _l("Several")), *countries])
+        origins = country_choices(origins_first=True)
+        self.origin_country.choices = select_choices([("", _l("Several")), *origins])
 
 
 class InviteMemberForm(FlaskForm):

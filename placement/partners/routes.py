@@ -9,8 +9,7 @@ from werkzeug.wrappers import Response
 from placement.auth import services as accounts
 from placement.auth.decorators import partner_required, public, signed_in_user, staff_required
 from placement.crisis.services import active_crises
-from placement.extensions import db
-from placement.forms import add_error
+from placement.forms import committed
 from placement.models import PartnerKind, WorkMode
 from placement.needs.forms import ReasonForm
 from placement.pagination import paginate
@@ -26,7 +25,7 @@ bp = Blueprint("partners", __name__)
 def register() -> str | Response:
     form = PartnerRegistrationForm()
     if form.validate_on_submit():
-        try:
+        with committed(accounts.AccountError, form) as done:
             user = services.register(
                 email=form.email.data,
                 password=form.password.data,
@@ -38,12 +37,8 @@ def register() -> str | Response:
                 description=form.description.data or None,
                 locale=session.get("locale"),
             )
-        except accounts.AccountError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
             accounts.start_session(user)
-            db.session.commit()
+        if done.ok:
             flash(
                 _("Your organisation is registered. Programme staff will verify it shortly."),
                 "success",
@@ -78,13 +73,9 @@ def invite() -> Response:
     organisation = _own_organisation()
     form = InviteMemberForm()
     if form.validate_on_submit():
-        try:
+        with committed(accounts.AccountError) as done:
             services.invite_member(organisation, form.email.data, by=signed_in_user())
-        except accounts.AccountError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if done.ok:
             flash(_("Invitation sent."), "success")
     else:
         flash(_("Enter a valid email address."), "error")
@@ -99,7 +90,7 @@ def new_offer() -> str | Response:
     form = OfferForm(crises=[(str(c.uuid), c.name) for c in crises])
     if form.validate_on_submit():
         crisis = next((c for c in crises if str(c.uuid) == form.crisis.data), None)
-        try:
+        with committed(accounts.AccountError) as done:
             services.add_offer(
                 organisation,
                 title=form.title.data,
@@ -111,11 +102,7 @@ def new_offer() -> str | Response:
                 available_from=form.available_from.data,
                 by=signed_in_user(),
             )
-        except accounts.AccountError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if done.ok:
             flash(
                 _("Offer posted. Programme staff link offers to the needs they can serve."),
                 "success",
@@ -133,7 +120,7 @@ def join(token: str) -> str | Response:
         return redirect(url_for("auth.login"))
     form = JoinForm()
     if form.validate_on_submit():
-        try:
+        with committed(accounts.AccountError, form) as done:
             user = services.join(
                 invitation,
                 full_name=form.full_name.data,
@@ -142,12 +129,8 @@ def join(token: str) -> str | Response:
                 show_membership=form.show_membership.data,
                 locale=session.get("locale"),
             )
-        except accounts.AccountError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
             accounts.start_session(user)
-            db.session.commit()
+        if done.ok:
             flash(_("Welcome to Homeward. Your account is ready."), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("partners/join.html", form=form, invitation=invitation)
@@ -172,15 +155,11 @@ def staff_view(organisation_id: str) -> str | Response:
         decision = request.form.get("decision")
         if decision not in ("verify", "reject"):
             abort(400)
-        try:
+        with committed(accounts.AccountError, form) as done:
             services.decide(
                 organisation, decision == "verify", actor=signed_in_user(), reason=form.reason.data
             )
-        except accounts.AccountError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        if done.ok:
             flash(_("Decision recorded."), "success")
             return redirect(url_for("partners.staff_view", organisation_id=organisation_id))
     return render_template(

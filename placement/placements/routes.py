@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from placement.auth.decorators import signed_in_user, staff_required
 from placement.extensions import db
-from placement.forms import select_choices
+from placement.forms import committed, select_choices
 from placement.labels import PLACEMENT_STATUS_LABELS
 from placement.matches.services import experts_for_need
 from placement.models import BOOKED_STATUSES, LogisticsKind, PairRuleKind, PlacementStatus, User
@@ -123,13 +123,9 @@ def remind_host(placement_id: str) -> Response:
     placement, _role = _placement(placement_id)
     if not StepForm().validate_on_submit():
         abort(400)
-    try:
+    with committed(workflow.WorkflowError) as done:
         told = workflow.remind_host(placement, actor=signed_in_user())
-    except workflow.WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    if done.ok:
         flash(
             ngettext(
                 "Reminder sent to %(num)d member of the host institution.",
@@ -179,7 +175,7 @@ def add_session(placement_id: str) -> Response:
         abort(403)
     form = _session_form(placement)
     if form.validate_on_submit():
-        try:
+        with committed(sessions.SessionError) as done:
             sessions.add_session(
                 placement,
                 form.starts_at.data,
@@ -188,11 +184,7 @@ def add_session(placement_id: str) -> Response:
                 form.topic.data,
                 actor=signed_in_user(),
             )
-        except sessions.SessionError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        if done.ok:
             flash(_("Session scheduled."), "success")
     else:
         flash(_("Check the session: %(errors)s", errors=_form_errors(form)), "error")
@@ -317,7 +309,7 @@ def propose(need_id: str) -> Response:
     ranked = experts_for_need(need, CANDIDATE_POOL)
     top = [r.expert.id for r in ranked[: max(TOP_CANDIDATES, need.slots)]]
     score = next((r.match.score for r in ranked if r.expert.id == expert.id), None)
-    try:
+    with committed(workflow.WorkflowError) as done:
         placement = workflow.propose(
             need,
             expert,
@@ -326,11 +318,8 @@ def propose(need_id: str) -> Response:
             top_candidates=top,
             reason=form.reason.data,
         )
-    except workflow.WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if not done.ok:
         return redirect(url_for("staff.need", need_id=need_id))
-    db.session.commit()
     flash(_("Proposal recorded. Send the offer when ready."), "success")
     return redirect(url_for("placements.view", placement_id=placement.uuid))
 
@@ -374,15 +363,11 @@ def assignment_rule(programme_id: str) -> Response:
     if need is None or expert is None:
         abort(404)
     kind = None if form.kind.data == "clear" else PairRuleKind(form.kind.data)
-    try:
+    with committed(workflow.WorkflowError) as done:
         assignment.set_rule(
             programme, need, expert, kind, actor=signed_in_user(), reason=form.reason.data
         )
-    except workflow.WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    if done.ok:
         flash(
             _("Rule removed; the plan below is computed again.")
             if kind is None

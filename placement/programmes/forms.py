@@ -101,11 +101,11 @@ class ProgrammeForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        countries = select_choices(country_choices())
-        self.eligible_origin_countries.choices = countries
-        self.eligible_residence_countries.choices = countries
+        origins = country_choices(origins_first=True)
+        self.eligible_origin_countries.choices = select_choices(origins)
+        self.eligible_residence_countries.choices = select_choices(country_choices())
         for row in self.quotas:
-            row.form.country.choices = select_choices([("", _l("Choose…")), *country_choices()])
+            row.form.country.choices = select_choices([("", _l("Choose…")), *origins])
 
     def validate_end(self, field: DateField) -> None:
         if field.data and self.start.data and field.data <= self.start.data:

@@ -50,6 +50,18 @@ def all_programmes() -> list[Programme]:
     return list(db.session.scalars(select(Programme).order_by(Programme.name)))
 
 
+def origin_countries(today: date | None = None) -> frozenset[str]:
+    """The eligible countries of origin of every programme running now (active, not ended):
+    the countries people in this deployment come from and are placed in."""
+    today = today or date.today()
+    lists = db.session.scalars(
+        select(Programme.eligible_origin_countries).where(
+            Programme.active.is_(True), Programme.end >= today
+        )
+    )
+    return frozenset(code for codes in lists for code in codes or ())
+
+
 def programme_by_uuid(programme_uuid: str) -> Programme | None:
     key = parse_uuid(programme_uuid)
     return db.session.scalar(select(Programme).where(Programme.uuid == key)) if key else None

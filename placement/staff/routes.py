@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from placement.auth.decorators import signed_in_user, staff_required
-from placement.extensions import db
-from placement.forms import add_error, select_choices
+from placement.forms import committed, select_choices
 from placement.geo import country_choices
 from placement.labels import NEED_STATUS_LABELS, VERIFICATION_LABELS
-from placement.matches.services import experts_for_need
+from placement.matches.services import evidence_first, ranked_expert_ids, with_profiles
 from placement.models import InterestSource, NeedStatus, VerificationStatus
 from placement.needs import lifecycle
 from placement.needs import services as needs
@@ -34,7 +33,9 @@ def dashboard() -> str:
 @staff_required
 def institutions() -> str:
     form = NeedFilterForm(request.args)
-    form.country.choices = select_choices([("", _("All countries")), *country_choices()])
+    form.country.choices = select_choices(
+        [("", _("All countries")), *country_choices(origins_first=True)]
+    )
     form.status.choices = select_choices(
         [("", _("All states")), *((s.value, label) for s, label in VERIFICATION_LABELS.items())]
     )
@@ -60,15 +61,11 @@ def institution(institution_id: str) -> str | Response:
         decision = request.form.get("decision")
         if decision not in ("verify", "reject"):
             abort(400)
-        try:
+        with committed(services.ReviewError, form) as done:
             services.decide_institution(
                 institution, decision == "verify", actor=signed_in_user(), reason=form.reason.data
             )
-        except services.ReviewError as error:
-            db.session.rollback()
-            add_error(form, error.field, error)
-        else:
-            db.session.commit()
+        if done.ok:
             flash(_("Decision recorded."), "success")
             return redirect(url_for("staff.institution", institution_id=institution.uuid))
     return render_template(
@@ -85,7 +82,9 @@ def institution(institution_id: str) -> str | Response:
 @staff_required
 def needs_queue() -> str:
     form = NeedFilterForm(request.args)
-    form.country.choices = select_choices([("", _("All countries")), *country_choices()])
+    form.country.choices = select_choices(
+        [("", _("All countries")), *country_choices(origins_first=True)]
+    )
     form.status.choices = select_choices(
         [("", _("All states")), *((s.value, label) for s, label in NEED_STATUS_LABELS.items())]
     )
@@ -120,11 +119,14 @@ def need(need_id: str) -> str:
     need = needs.need_by_uuid(need_id)
     if need is None:
         abort(404)
-    candidates = experts_for_need(need, CANDIDATES_SHOWN)
+    # Candidates with skill or occupation evidence first, the weaker matches apart, as on the
+    # host's page (matching/evidence.py).
+    strong, weaker = evidence_first(ranked_expert_ids(need, CANDIDATES_SHOWN))
     return render_template(
         "staff/need.html",
         need=need,
-        candidates=candidates,
+        candidates=with_profiles(strong),
+        weaker=with_profiles(weaker),
         transitions=lifecycle.available_transitions(need, signed_in_user()),
         reason_form=ReasonForm(),
         expert_interest=needs.interests(need, InterestSource.EXPERT),
@@ -141,13 +143,9 @@ def need_transition(need_id: str, action: str) -> Response:
         abort(404)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
+        with committed(lifecycle.TransitionError) as done:
             lifecycle.transition(need, action, actor=signed_in_user(), reason=form.reason.data)
-        except lifecycle.TransitionError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        if done.ok:
             flash(_("Decision recorded."), "success")
     return redirect(url_for("staff.need", need_id=need.uuid))
 

@@ -1,6 +1,6 @@
 import pytest
 
-from matching.evidence import EVIDENCE_MIN, has_skill_evidence
+from matching.evidence import COVERAGE_MIN, SIMILARITY_MIN, has_skill_evidence
 
 BACKGROUND = {"language": 1.0, "availability": 1.0, "experience": 0.9, "region": 1.0, "text": 0.4}
 
@@ -11,10 +11,12 @@ BACKGROUND = {"language": 1.0, "availability": 1.0, "experience": 0.9, "region":
         ({}, False),
         ({"required_skills": 0.0, "desired_skills": 0.0, "skills": 0.0, "occupation": 0.0}, False),
         ({"required_skills": None, "skills": None, "occupation": None}, False),
-        ({"skills": EVIDENCE_MIN / 2, "occupation": EVIDENCE_MIN / 2}, False),
-        ({"required_skills": 0.25}, True),
+        ({"skills": SIMILARITY_MIN / 2, "occupation": SIMILARITY_MIN / 2}, False),
+        ({"required_skills": 0.25}, False),  # one generic skill in four is not a match
+        ({"desired_skills": 0.25, "skills": SIMILARITY_MIN * 0.9}, False),
+        ({"required_skills": COVERAGE_MIN}, True),
         ({"desired_skills": 0.5}, True),
-        ({"skills": EVIDENCE_MIN}, True),
+        ({"skills": SIMILARITY_MIN}, True),
         ({"occupation": 0.8}, True),
     ],
 )

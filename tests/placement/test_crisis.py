@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from placement.crisis.forms import DETAILS_MAX
 from placement.extensions import db
 from placement.models import (
     AlertAnswer,
@@ -86,6 +87,22 @@ def _post_urgent(scene: dict) -> Need:
     )
     assert response.status_code == 302, _page(response)[-800:]
     return db.session.scalars(select(Need).where(Need.urgent.is_(True))).one()
+
+
+def test_a_long_urgent_need_description_is_refused_with_its_limit_and_kept(
+    scene: dict[str, object],
+) -> None:
+    url = f"/staff/crises/{scene['crisis'].uuid}/needs/new"
+    page = _page(scene["staff"].get(url))
+    assert f'data-counter="{DETAILS_MAX}"' in page and "js/counter" in page
+    text = ("Counselling for families in the camps. " * 300)[:10_000]
+    form = _urgent_form(str(scene["host"].institution.uuid), description=text)
+    response = scene["staff"].post(url, data=form)
+    page = _page(response)
+    assert response.status_code == 200
+    assert f"Keep this text to {DETAILS_MAX} characters; it has {len(text.strip())} now" in page
+    assert text[:2000] in page and "Trauma counselling for displaced families" in page
+    assert db.session.scalar(select(Need).where(Need.urgent.is_(True))) is None
 
 
 @dataclass(frozen=True)

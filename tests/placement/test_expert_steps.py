@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -229,6 +229,33 @@ class TestLists:
             codes = {code for code, _ in country_choices()}
         assert {"SL", "GH", "NL", "XK"} <= codes
         assert not {"AQ", "BV", "HM", "TF", "GS", "UM"} & codes
+
+    def test_origin_lists_put_the_running_programmes_countries_first(
+        self, app: Flask, app_ctx: None
+    ) -> None:
+        factories.ProgrammeFactory(eligible_origin_countries=["SL", "LR"])
+        factories.ProgrammeFactory(eligible_origin_countries=["GH"])
+        factories.ProgrammeFactory(eligible_origin_countries=["ZW"], active=False)
+        ended = date.today() - timedelta(days=1)
+        factories.ProgrammeFactory(eligible_origin_countries=["YE"], end=ended)
+        db.session.commit()
+        with app.test_request_context():
+            plain = [code for code, _ in country_choices()]
+            origins = [code for code, _ in country_choices(origins_first=True)]
+        assert origins[:3] == ["GH", "LR", "SL"]  # alphabetical among themselves
+        assert origins[3:] == [c for c in plain if c not in {"GH", "LR", "SL"}]
+        assert sorted(origins) == sorted(plain)  # nothing added or lost
+
+    def test_forms_of_origin_and_placement_offer_programme_countries_first(
+        self, client: FlaskClient, expert: ExpertProfile
+    ) -> None:
+        factories.ProgrammeFactory(eligible_origin_countries=["SL"])
+        db.session.commit()
+        page = _page(client.get("/expert/profile/step/1"))
+        origin = page[page.index('name="origin_country"') :]
+        residence = page[page.index('name="residence_country"') :]
+        assert origin.index('value="SL"') < origin.index('value="AF"')
+        assert residence.index('value="AF"') < residence.index('value="SL"')
 
     def test_languages_of_the_country_then_un_then_the_rest(self, app: Flask) -> None:
         with app.test_request_context():

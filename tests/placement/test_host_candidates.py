@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 
+from matching import evidence
 from matching.engine import Match
 from placement import tasks
 from placement.extensions import db
@@ -93,12 +94,15 @@ def test_a_weaker_match_never_ranks_above_one_with_evidence() -> None:
     assert [i for i, _m in weaker] == [1, 4]
 
 
-def test_evidence_needs_a_third_of_the_skills_or_a_tenth_of_similarity() -> None:
+def test_the_host_ranking_uses_the_one_evidence_rule() -> None:
+    """The host's ranking judges a match by matching.evidence, like the expert's list."""
+    least = evidence.SIMILARITY_MIN
     assert not services.has_evidence(_match("a", 0.5, text=0.8))  # missing ones: none
-    assert not services.has_evidence(_match("a", 0.5, required_skills=0.25, skills=0.07))
-    assert services.has_evidence(_match("a", 0.5, required_skills=0.5))
+    assert not services.has_evidence(_match("a", 0.5, required_skills=0.25, skills=least / 2))
+    assert services.has_evidence(_match("a", 0.5, required_skills=evidence.COVERAGE_MIN))
     assert services.has_evidence(_match("a", 0.5, desired_skills=1 / 3))
-    assert services.has_evidence(_match("a", 0.5, occupation=0.1))
+    assert services.has_evidence(_match("a", 0.5, occupation=least))
+    assert not services.has_evidence(_match("a", 0.5, occupation=least * 0.9))
 
 
 def test_the_page_shows_weaker_matches_apart_and_after(
@@ -132,6 +136,39 @@ def test_no_one_with_the_skills_is_said_plainly_with_advice(
     assert "Weaker matches" in section
 
 
+def _staff_section(client: FlaskClient, need: Need, login_as: Callable[..., User]) -> str:
+    client.post("/logout")
+    login_as("staff")
+    page = client.get(f"/staff/needs/{need.uuid}").get_data(as_text=True)
+    return page[page.index('id="candidates-heading"') : page.index('id="history-heading"')]
+
+
+def test_staff_see_weaker_matches_apart_and_after(
+    client: FlaskClient, host: InstitutionMember, login_as: Callable[..., User]
+) -> None:
+    gp = factories.ExpertFactory(occupation_label="general practitioner")
+    weak = _accountant()
+    need = _gp_need(host, status=NeedStatus.OPEN)
+    section = _staff_section(client, need, login_as)
+    assert "No candidate has the skills" not in section
+    head, apart = section.split("Weaker matches", 1)
+    assert gp.user.display_name in head and weak.user.display_name not in head
+    assert weak.user.display_name in apart
+    # Each candidate's proposal field keeps its own id across both lists.
+    assert 'id="propose-reason-1"' in head and 'id="propose-reason-2"' in apart
+
+
+def test_staff_are_told_when_no_candidate_has_the_skills(
+    client: FlaskClient, host: InstitutionMember, login_as: Callable[..., User]
+) -> None:
+    weak = _accountant()
+    need = _gp_need(host)
+    section = _staff_section(client, need, login_as)
+    assert "No candidate has the skills or the occupation this need asks for." in section
+    assert weak.user.display_name in section.split("Weaker matches", 1)[1]
+    assert "No eligible candidate." not in section
+
+
 def test_an_arabic_reader_gets_the_warning_in_arabic(
     client: FlaskClient, host: InstitutionMember
 ) -> None:
@@ -142,8 +179,7 @@ def test_an_arabic_reader_gets_the_warning_in_arabic(
     assert "لا يملك أي مرشح المهارات أو المهنة التي تطلبها هذه الحاجة." in section
     with client.application.test_request_context(), force_locale("ar"):
         weaker = gettext("Weaker matches")
-    assert weaker != "Weaker matches"
-    assert weaker in section
+    assert weaker != "Weaker matches" and weaker in section  # one wording, the expert's list's
 
 
 # --- why no one is listed -----------------------------------------------------------------------

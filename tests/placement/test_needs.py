@@ -33,6 +33,7 @@ from placement.models import (
     User,
     VerificationStatus,
 )
+from placement.needs.forms import DESCRIPTION_MAX, OBJECTIVES_MAX
 from tests import factories
 
 TODAY = date.today()
@@ -152,6 +153,25 @@ class TestPostingNeeds:
         response = client.post("/host/needs/new", data=_need_form(**changes))
         assert response.status_code == 200 and message in _page(response)
         assert 'value="Train midwives' in _page(response) or "Train midwives" in _page(response)
+        assert db.session.scalar(select(func.count()).select_from(Need)) == 0
+
+    @pytest.mark.parametrize(
+        ("name", "limit"),
+        [("description", DESCRIPTION_MAX), ("objectives", OBJECTIVES_MAX)],
+    )
+    def test_a_long_text_is_refused_with_its_limit_and_kept(
+        self, client: FlaskClient, host: InstitutionMember, name: str, limit: int
+    ) -> None:
+        page = _page(client.get("/host/needs/new"))
+        assert f'data-counter="{limit}"' in page and f"At most {limit} characters." in page
+        assert "js/counter" in page
+        text = ("Train midwives in emergency care. " * 400)[:10_000]
+        response = client.post("/host/needs/new", data=_need_form(**{name: text}))
+        page = _page(response)
+        assert response.status_code == 200
+        assert f"Keep this text to {limit} characters; it has {len(text.strip())} now" in page
+        assert text[:2000] in page  # what was typed comes back, to shorten
+        assert "manage budgets" in page  # and the rest of the form with it
         assert db.session.scalar(select(func.count()).select_from(Need)) == 0
 
     def test_programme_rules_apply(self, client: FlaskClient, host: InstitutionMember) -> None:
