@@ -10,10 +10,16 @@ from placement.auth.decorators import signed_in_user, staff_required
 from placement.forms import committed, select_choices
 from placement.geo import country_choices
 from placement.labels import NEED_STATUS_LABELS, VERIFICATION_LABELS
-from placement.matches.services import evidence_first, ranked_expert_ids, with_profiles
+from placement.matches.services import (
+    evidence_first,
+    exclusions,
+    ranked_expert_ids,
+    with_profiles,
+)
 from placement.models import InterestSource, NeedStatus, VerificationStatus
 from placement.needs import lifecycle
 from placement.needs import services as needs
+from placement.needs.candidates_view import exclusion_lines
 from placement.needs.forms import NeedFilterForm, ReasonForm
 from placement.pagination import paginate
 from placement.programmes.services import all_programmes
@@ -121,12 +127,15 @@ def need(need_id: str) -> str:
         abort(404)
     # Candidates with skill or occupation evidence first, the weaker matches apart, as on the
     # host's page (matching/evidence.py).
-    strong, weaker = evidence_first(ranked_expert_ids(need, CANDIDATES_SHOWN))
+    ranked = ranked_expert_ids(need, CANDIDATES_SHOWN)
+    strong, weaker = evidence_first(ranked)
     return render_template(
         "staff/need.html",
         need=need,
         candidates=with_profiles(strong),
         weaker=with_profiles(weaker),
+        # Nobody ranked: which rule removed how many experts (as on the host's page).
+        exclusion_lines=[] if ranked else exclusion_lines(exclusions(need)),
         transitions=lifecycle.available_transitions(need, signed_in_user()),
         reason_form=ReasonForm(),
         expert_interest=needs.interests(need, InterestSource.EXPERT),

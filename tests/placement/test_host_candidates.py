@@ -27,6 +27,7 @@ from placement.models import (
     NeedLanguage,
     NeedSkill,
     NeedStatus,
+    Role,
     User,
 )
 from placement.needs import candidates_view
@@ -228,6 +229,21 @@ def test_each_rule_that_excluded_people_is_counted(
     assert "2 experts do not speak a language asked for at the level asked for." in section
     assert "1 expert is not available long enough within the need&#39;s dates." in section
     assert "1 expert has not agreed to share their profile with host institutions." in section
+
+
+def test_staff_see_why_no_expert_is_listed_too(
+    client: FlaskClient, host: InstitutionMember, login: Callable[[User], User]
+) -> None:
+    need = _gp_need(host)
+    factories.ExpertFactory(origin_country="GH")
+    factories.ExpertFactory(residence_country="SL")
+    db.session.commit()
+    client.post("/logout")
+    login(factories.UserFactory(role=Role.STAFF))
+    page = client.get(f"/staff/needs/{need.uuid}").get_data(as_text=True)
+    assert "No eligible candidate." in page and "Why no expert is listed:" in page
+    assert "1 expert comes from another country of origin." in page
+    assert "1 expert already lives in the country of the need." in page
 
 
 def test_eligible_experts_with_nothing_to_match_on_are_counted(
