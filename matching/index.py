@@ -16,6 +16,7 @@ modules that make features; a row with another stamp is stale and must be rebuil
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import struct
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,12 +28,20 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from matching.engine import ENGINE_VERSION, Matcher
+from matching.engine import (
+    ENGINE_VERSION,
+    LANGUAGE_COLUMNS,
+    Matcher,
+    experience_fit,
+    prose_row,
+    stack_rows,
+)
 from matching.features import EVIDENCE, Featurizer, Profile, SkillItem
 from matching.records import Expert, Language, Window
 from matching.taxonomy import Taxonomy
 
 __all__ = [
+    "CountryBlock",
     "IndexedExpert",
     "build",
     "dump",
@@ -245,3 +254,196 @@ def read_file(path: str | Path) -> Iterator[tuple[str, bytes]]:
     for ident, end in zip(ids.tolist(), ends, strict=True):
         yield ident, body[start:end]
         start = end
+
+
+# --- one country's experts as one block --------------------------------------------------------
+
+_NO_WINDOW = 1 << 30
+_BLOCK_ARRAYS = (
+    "ids",
+    "keys",
+    "stamps",
+    "residence",
+    "empty",
+    "win_start",
+    "win_end",
+    "languages",
+    "experience",
+    "region",
+)
+_LANGUAGE = {code: i for i, code in enumerate(LANGUAGE_COLUMNS)}
+
+
+@dataclass(frozen=True)
+class CountryBlock:
+    """One origin country's experts as the engine ranks them, in arrays: their taxonomy rows
+    and prose rows (CSR, one row per expert, in expert-id order) and the small per-expert
+    facts the hard rules and practical criteria read. A worker loads it in one read and ranks
+    against it with ``Matcher.fit_stored``, without a Python object per expert.
+
+    ``keys`` are the caller's ids of the experts (a database's row ids; -1 when none) and
+    ``stamps`` their change stamps, so that :meth:`updated` replaces only the rows that
+    changed. ``version`` is the :func:`feature_version` the rows were made with.
+    """
+
+    country: str
+    version: str
+    ids: np.ndarray
+    keys: np.ndarray
+    stamps: np.ndarray
+    matrix: sp.csr_matrix
+    prose: sp.csr_matrix
+    residence: np.ndarray
+    empty: np.ndarray
+    win_start: np.ndarray
+    win_end: np.ndarray
+    languages: np.ndarray
+    experience: np.ndarray
+    region: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def windows(self, row: int) -> tuple[Window, ...]:
+        """The availability windows of one row, as the record states them."""
+        return tuple(
+            Window(date.fromordinal(a), date.fromordinal(b))
+            for a, b in zip(self.win_start[row].tolist(), self.win_end[row].tolist(), strict=True)
+            if a != _NO_WINDOW
+        )
+
+    def held(self, keys: Iterable[int]) -> np.ndarray:
+        """One flag per row: whether its key is among ``keys``."""
+        return np.isin(self.keys, np.fromiter(keys, dtype=np.int64))
+
+    def updated(
+        self,
+        items: Iterable[tuple[int, int, IndexedExpert]],
+        featurizer: Featurizer,
+        drop: Iterable[int] = (),
+    ) -> CountryBlock:
+        """This block with the rows of ``items`` ((key, stamp, expert)) added or replaced and
+        the rows of ``drop`` (keys) removed: the cost is that of the rows that changed plus
+        one re-stacking, not a load of every expert."""
+        fresh = country_block(self.country, items, featurizer)
+        gone = np.union1d(fresh.keys, np.fromiter(drop, dtype=np.int64))
+        kept = np.flatnonzero(~np.isin(self.keys, gone))
+        return _concat(self.country, self.version, [(self, kept), (fresh, None)])
+
+    def to_bytes(self) -> bytes:
+        """The block as one blob (an uncompressed ``.npz``: no pickles)."""
+        buffer = io.BytesIO()
+        arrays = {name: getattr(self, name) for name in _BLOCK_ARRAYS}
+        for name in ("matrix", "prose"):
+            m = getattr(self, name)
+            arrays.update(
+                {
+                    f"{name}_data": m.data,
+                    f"{name}_indices": m.indices,
+                    f"{name}_indptr": m.indptr,
+                    f"{name}_shape": np.array(m.shape, dtype=np.int64),
+                }
+            )
+        meta = json.dumps({"magic": "HWB1", "country": self.country, "version": self.version})
+        np.savez(buffer, meta=np.array(meta), **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> CountryBlock:
+        """The block :meth:`to_bytes` wrote."""
+        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            if meta.get("magic") != "HWB1":
+                raise ValueError("not a stored country block")
+            fields = {name: archive[name] for name in _BLOCK_ARRAYS}
+            for name in ("matrix", "prose"):
+                fields[name] = sp.csr_matrix(
+                    (
+                        archive[f"{name}_data"],
+                        archive[f"{name}_indices"],
+                        archive[f"{name}_indptr"],
+                    ),
+                    shape=tuple(archive[f"{name}_shape"].tolist()),
+                )
+        return cls(country=meta["country"], version=meta["version"], **fields)
+
+
+def country_block(
+    country: str, items: Iterable[tuple[int, int, IndexedExpert]], featurizer: Featurizer
+) -> CountryBlock:
+    """A block from stored experts ((key, stamp, expert), any order) of one origin country."""
+    items = sorted(items, key=lambda item: item[2].record.id)
+    records = [item.record for _key, _stamp, item in items]
+    profiles = [item.profile for _key, _stamp, item in items]
+    if any(r.origin_country != country for r in records):
+        raise ValueError(f"a block holds experts of one origin country ({country})")
+    n = len(items)
+    k = max([len(r.availability) for r in records] + [1])
+    win_start = np.full((n, k), _NO_WINDOW, dtype=np.int64)
+    win_end = np.zeros((n, k), dtype=np.int64)
+    languages = np.zeros((n, len(LANGUAGE_COLUMNS)), dtype=np.int8)
+    for r, record in enumerate(records):
+        for c, w in enumerate(record.availability):
+            win_start[r, c], win_end[r, c] = w.start.toordinal(), w.end.toordinal()
+        for lang in record.languages:
+            languages[r, _LANGUAGE[lang.code]] = lang.rank
+    return CountryBlock(
+        country=country,
+        version=feature_version(featurizer),
+        ids=np.array([r.id for r in records], dtype=str),
+        keys=np.array([key for key, _stamp, _item in items], dtype=np.int64),
+        stamps=np.array([stamp for _key, stamp, _item in items], dtype=np.int64),
+        matrix=stack_rows([p.row for p in profiles], featurizer.width),
+        prose=stack_rows(
+            [prose_row(p, featurizer.prose_width) for p in profiles], featurizer.prose_width
+        ),
+        residence=np.array([r.residence_country for r in records], dtype=str),
+        empty=np.array([p.empty for p in profiles], dtype=bool),
+        win_start=win_start,
+        win_end=win_end,
+        languages=languages,
+        experience=np.array(
+            [experience_fit(r.years_experience) or 0.0 for r in records], dtype=np.float64
+        ),
+        region=np.array([r.origin_region or "" for r in records], dtype=str),
+    )
+
+
+def _concat(
+    country: str, version: str, parts: list[tuple[CountryBlock, np.ndarray | None]]
+) -> CountryBlock:
+    """Rows of several blocks (all rows, or the given ones) as one block, in expert-id order."""
+    chosen = [(b, np.arange(len(b)) if rows is None else rows) for b, rows in parts]
+    k = max(b.win_start.shape[1] for b, _rows in chosen)
+
+    def padded(name: str, fill: int) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.pad(
+                    getattr(b, name)[rows],
+                    ((0, 0), (0, k - b.win_start.shape[1])),
+                    constant_values=fill,
+                )
+                for b, rows in chosen
+            ]
+        )
+
+    fields: dict[str, np.ndarray | sp.csr_matrix] = {
+        name: np.concatenate([getattr(b, name)[rows] for b, rows in chosen])
+        for name in (
+            "ids",
+            "keys",
+            "stamps",
+            "residence",
+            "empty",
+            "languages",
+            "experience",
+            "region",
+        )
+    }
+    fields["win_start"], fields["win_end"] = padded("win_start", _NO_WINDOW), padded("win_end", 0)
+    for name in ("matrix", "prose"):
+        fields[name] = sp.vstack([getattr(b, name)[rows] for b, rows in chosen], format="csr")
+    order = np.argsort(fields["ids"], kind="stable")
+    fields = {name: value[order] for name, value in fields.items()}
+    return CountryBlock(country=country, version=version, **fields)
