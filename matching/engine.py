@@ -51,7 +51,6 @@ __all__ = [
     "Matcher",
     "load_fusion",
     "prose_row",
-    "stack_rows",
 ]
 
 ENGINE_VERSION = "homeward-matching 1.1"
@@ -1078,11 +1077,6 @@ def prose_row(profile: Profile, width: int) -> sp.csr_matrix:
     cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose))
     vals = np.fromiter(profile.prose.values(), dtype=np.float64, count=len(cols))
     return _one_row(cols + offset, vals, width)
-
-
-def stack_rows(rows: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
-    """One-row matrices stacked as the engine stacks them (the index keeps blocks this way)."""
-    return _stack(rows, width)
 
 
 def _stack(rows: list[sp.csr_matrix], width: int) -> sp.csr_matrix:

@@ -34,11 +34,11 @@ from matching.engine import (
     Matcher,
     experience_fit,
     prose_row,
-    stack_rows,
 )
 from matching.features import EVIDENCE, Featurizer, Profile, SkillItem
 from matching.records import Expert, Language, Window
 from matching.taxonomy import Taxonomy
+from matching.text import TEXT_FEATURES
 
 __all__ = [
     "CountryBlock",
@@ -316,16 +316,12 @@ class CountryBlock:
         """One flag per row: whether its key is among ``keys``."""
         return np.isin(self.keys, np.fromiter(keys, dtype=np.int64))
 
-    def updated(
-        self,
-        items: Iterable[tuple[int, int, IndexedExpert]],
-        featurizer: Featurizer,
-        drop: Iterable[int] = (),
-    ) -> CountryBlock:
-        """This block with the rows of ``items`` ((key, stamp, expert)) added or replaced and
-        the rows of ``drop`` (keys) removed: the cost is that of the rows that changed plus
-        one re-stacking, not a load of every expert."""
-        fresh = country_block(self.country, items, featurizer)
+    def updated(self, fresh: CountryBlock, drop: Iterable[int] = ()) -> CountryBlock:
+        """This block with the rows of ``fresh`` (a block of the rows that changed) added or
+        replaced, by key, and the rows of ``drop`` (keys) removed: the cost is that of the
+        rows that changed plus one re-stacking, not a load of every expert."""
+        if fresh.country != self.country or fresh.version != self.version:
+            raise ValueError("a block is updated with rows of its country and version")
         gone = np.union1d(fresh.keys, np.fromiter(drop, dtype=np.int64))
         kept = np.flatnonzero(~np.isin(self.keys, gone))
         return _concat(self.country, self.version, [(self, kept), (fresh, None)])
@@ -371,41 +367,128 @@ class CountryBlock:
 def country_block(
     country: str, items: Iterable[tuple[int, int, IndexedExpert]], featurizer: Featurizer
 ) -> CountryBlock:
-    """A block from stored experts ((key, stamp, expert), any order) of one origin country."""
-    items = sorted(items, key=lambda item: item[2].record.id)
-    records = [item.record for _key, _stamp, item in items]
-    profiles = [item.profile for _key, _stamp, item in items]
-    if any(r.origin_country != country for r in records):
+    """A block from loaded experts ((key, stamp, expert), any order) of one origin country."""
+    facts = []
+    for key, stamp, item in items:
+        record, profile = item.record, item.profile
+        prose = prose_row(profile, featurizer.prose_width)
+        facts.append(
+            _Facts(
+                record.id,
+                key,
+                stamp,
+                record.origin_country,
+                record.residence_country,
+                profile.empty,
+                [(w.start.toordinal(), w.end.toordinal()) for w in record.availability],
+                [(lang.code, lang.rank) for lang in record.languages],
+                record.years_experience,
+                record.origin_region,
+                (profile.row.indices, profile.row.data),
+                (prose.indices, prose.data),
+            )
+        )
+    return _assemble(country, featurizer, facts)
+
+
+def block_from_blobs(
+    country: str, items: Iterable[tuple[int, int, bytes]], featurizer: Featurizer
+) -> CountryBlock:
+    """A block straight from stored rows ((key, stamp, bytes :func:`dump` wrote)), without
+    making each expert's record and profile: what a worker does when a country's block is
+    missing or many of its rows changed. Equal to :func:`country_block` of the loaded rows."""
+    facts = []
+    for key, stamp, blob in items:
+        magic, size = _HEADER.unpack_from(blob)
+        if magic != _MAGIC:
+            raise ValueError("not a stored expert profile")
+        header = json.loads(blob[_HEADER.size : _HEADER.size + size])
+        n, start = header["n"], _HEADER.size + size
+        r = header["r"]
+        prose = header["p"]
+        offset = EVIDENCE.index(header["k"]) * TEXT_FEATURES
+        cols = np.array([c for c, _tf in prose], dtype=np.int64) + offset
+        order = np.argsort(cols, kind="stable")
+        facts.append(
+            _Facts(
+                r[0],
+                key,
+                stamp,
+                r[1],
+                r[2],
+                header["e"],
+                [(a, b) for a, b in r[8]],
+                [(code, Language(code, level).rank) for code, level in r[3]],
+                r[7],
+                r[10],
+                (
+                    np.frombuffer(blob, dtype=np.int32, count=n, offset=start),
+                    np.frombuffer(blob, dtype=np.float64, count=n, offset=start + 4 * n),
+                ),
+                (cols[order], np.array([tf for _c, tf in prose], dtype=np.float64)[order]),
+            )
+        )
+    return _assemble(country, featurizer, facts)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a block keeps of one expert."""
+
+    id: str
+    key: int
+    stamp: int
+    origin: str
+    residence: str
+    empty: bool
+    windows: list[tuple[int, int]]
+    languages: list[tuple[str, int]]
+    years: float | None
+    region: str | None
+    row: tuple[np.ndarray, np.ndarray]
+    prose: tuple[np.ndarray, np.ndarray]
+
+
+def _csr(rows: list[tuple[np.ndarray, np.ndarray]], width: int) -> sp.csr_matrix:
+    """Rows stacked as the engine stacks its blocks (int64 indices, rows in order)."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(i) for i, _d in rows])
+    if not rows:
+        return sp.csr_matrix((0, width))
+    indices = np.concatenate([i for i, _d in rows]).astype(np.int64)
+    data = np.concatenate([d for _i, d in rows]).astype(np.float64)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+
+
+def _assemble(country: str, featurizer: Featurizer, facts: list[_Facts]) -> CountryBlock:
+    facts.sort(key=lambda f: f.id)
+    if any(f.origin != country for f in facts):
         raise ValueError(f"a block holds experts of one origin country ({country})")
-    n = len(items)
-    k = max([len(r.availability) for r in records] + [1])
+    n = len(facts)
+    k = max([len(f.windows) for f in facts] + [1])
     win_start = np.full((n, k), _NO_WINDOW, dtype=np.int64)
     win_end = np.zeros((n, k), dtype=np.int64)
     languages = np.zeros((n, len(LANGUAGE_COLUMNS)), dtype=np.int8)
-    for r, record in enumerate(records):
-        for c, w in enumerate(record.availability):
-            win_start[r, c], win_end[r, c] = w.start.toordinal(), w.end.toordinal()
-        for lang in record.languages:
-            languages[r, _LANGUAGE[lang.code]] = lang.rank
+    for r, f in enumerate(facts):
+        for c, (a, b) in enumerate(f.windows):
+            win_start[r, c], win_end[r, c] = a, b
+        for code, rank in f.languages:
+            languages[r, _LANGUAGE[code]] = rank
     return CountryBlock(
         country=country,
         version=feature_version(featurizer),
-        ids=np.array([r.id for r in records], dtype=str),
-        keys=np.array([key for key, _stamp, _item in items], dtype=np.int64),
-        stamps=np.array([stamp for _key, stamp, _item in items], dtype=np.int64),
-        matrix=stack_rows([p.row for p in profiles], featurizer.width),
-        prose=stack_rows(
-            [prose_row(p, featurizer.prose_width) for p in profiles], featurizer.prose_width
-        ),
-        residence=np.array([r.residence_country for r in records], dtype=str),
-        empty=np.array([p.empty for p in profiles], dtype=bool),
+        ids=np.array([f.id for f in facts], dtype=str),
+        keys=np.array([f.key for f in facts], dtype=np.int64),
+        stamps=np.array([f.stamp for f in facts], dtype=np.int64),
+        matrix=_csr([f.row for f in facts], featurizer.width),
+        prose=_csr([f.prose for f in facts], featurizer.prose_width),
+        residence=np.array([f.residence for f in facts], dtype=str),
+        empty=np.array([f.empty for f in facts], dtype=bool),
         win_start=win_start,
         win_end=win_end,
         languages=languages,
-        experience=np.array(
-            [experience_fit(r.years_experience) or 0.0 for r in records], dtype=np.float64
-        ),
-        region=np.array([r.origin_region or "" for r in records], dtype=str),
+        experience=np.array([experience_fit(f.years) or 0.0 for f in facts], dtype=np.float64),
+        region=np.array([f.region or "" for f in facts], dtype=str),
     )
 
 

@@ -153,7 +153,9 @@ def test_an_updated_block_equals_a_block_built_afresh(taxonomy, data):
     edited = replace(mine[3], skills=("manage budgets", *mine[3].skills), years_experience=30)
     profile = featurizer.expert(edited)
     changed = index.IndexedExpert(edited, profile)
-    updated = block.updated([(3, 2, changed)], featurizer, drop=[5])
+    updated = block.updated(
+        index.country_block(block.country, [(3, 2, changed)], featurizer), drop=[5]
+    )
     assert len(updated) == len(block) - 1
     assert list(updated.ids) == sorted(updated.ids)
     assert updated.stamps[list(updated.keys).index(3)] == 2
@@ -190,3 +192,16 @@ def _npz(**arrays) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def _assert_same_block(a, b) -> None:
+    assert (a.country, a.version) == (b.country, b.version)
+    for name in ("ids", "keys", "stamps", "residence", "empty", "win_start", "win_end"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("languages", "experience", "region"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("matrix", "prose"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape
+        assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        assert np.array_equal(x.data, y.data), name
