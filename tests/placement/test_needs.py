@@ -488,8 +488,8 @@ class TestKeptCandidates:
             stored.computed_at = old
         db.session.commit()
         loads = []
-        original = matches.country_experts
-        monkeypatch.setattr(matches, "country_experts", lambda *c: loads.append(c) or original(*c))
+        original = matches.country_block
+        monkeypatch.setattr(matches, "country_block", lambda *c: loads.append(c) or original(*c))
         assert run_job(app, "refresh-rankings", TODAY) == 2
         assert len(loads) == 1  # one fit for the two open needs of one country and programme
         made = dict(db.session.execute(select(NeedRanking.need_id, NeedRanking.computed_at)).all())
