@@ -372,10 +372,8 @@ class TestKeptCandidates:
     def _forget_in_memory(self) -> None:
         """What another worker knows: nothing in its memory, only the database."""
         from placement.matches import services as matches
-        from placement.needs import candidates_view
 
         matches._RANKINGS.clear()
-        candidates_view._FRAGMENTS.clear()
 
     def test_another_worker_uses_the_stored_ranking(
         self, client: FlaskClient, host: InstitutionMember, monkeypatch: pytest.MonkeyPatch
