@@ -293,8 +293,8 @@ class TestCandidates:
 
 
 class TestKeptCandidates:
-    """With the per-process ranking and HTML kept (as in production), every view still re-reads
-    consent, erasure and bookings, and the kept HTML never mixes readers, languages or marks."""
+    """With rankings kept (as in production), every view still re-reads consent, erasure and
+    bookings, and renders the list for its reader (language, marks, CSRF field)."""
 
     @pytest.fixture(autouse=True)
     def _kept(self, app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
