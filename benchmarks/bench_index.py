@@ -11,8 +11,12 @@ What the web application does for the first ranking of a new need, for one origi
 * **stored, read**: read the country's stored rows (bytes, as ``expert_features`` keeps them),
   load them, fit with ``expert_profiles=`` and rank: a worker's first ranking of the country;
 * **stored, loaded**: the profiles already loaded in the worker (what
-  ``placement.matches.stored_index`` keeps per process), fit with ``expert_profiles=`` and
-  rank: every later ranking of the country.
+  ``placement.matches.stored_index`` kept per process before the country blocks), fit with
+  ``expert_profiles=`` and rank;
+* **block, read**: the country's block (:class:`matching.index.CountryBlock`, as
+  ``country_index`` keeps it) read from its bytes, ``Matcher.fit_stored`` and rank (records
+  loaded only for the experts listed): a worker's first ranking of the country;
+* **block, loaded**: the block already in the worker: every later ranking.
 
 Also: the full index build (``matching.index.build`` over every expert), one profile edit
 (featurise one expert and serialise it, what the save hook does before its one-row write) and,
@@ -129,6 +133,46 @@ def main() -> None:
         if need.id in fresh_rankings:
             assert same_ranking(ranked, fresh_rankings[need.id]), need.id
     report("stored, loaded in the worker: fit, rank", quantiles(loaded_times))
+
+    # --- the country block: one read, one sparse product, the hard rules -------------------
+    started = time.perf_counter()
+    block = index.block_from_blobs(
+        country, [(k, 1, blobs[e.id]) for k, e in enumerate(mine)], featurizer
+    )
+    report("country block built from the stored rows", f"{time.perf_counter() - started:,.1f} s")
+    started = time.perf_counter()
+    for code in sorted({e.origin_country for e in experts}):
+        rows = [e for e in experts if e.origin_country == code]
+        index.country_block(
+            code,
+            [(k, 1, index.load(blobs[e.id], featurizer)) for k, e in enumerate(rows)],
+            featurizer,
+        ).to_bytes()
+    report(
+        f"every country's block from the rows ({len(experts):,} experts)",
+        f"{time.perf_counter() - started:,.1f} s",
+    )
+    stored_block = block.to_bytes()
+    report("country block, stored", f"{len(stored_block) / 1e6:,.1f} MB")
+
+    def load(ids):
+        return {i: (x.record, x.profile) for i in ids for x in [index.load(blobs[i], featurizer)]}
+
+    block_read_times, block_times = [], []
+    for need in new_needs:
+        started = time.perf_counter()
+        read = index.CountryBlock.from_bytes(stored_block)
+        matcher = Matcher().fit_stored(read, [need], taxonomy=taxonomy, load=load)
+        ranked = matcher.rank_experts(need.id, k=POOL)
+        block_read_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        matcher = Matcher().fit_stored(block, [need], taxonomy=taxonomy, load=load)
+        ranked = matcher.rank_experts(need.id, k=POOL)
+        block_times.append(time.perf_counter() - started)
+        if need.id in fresh_rankings:
+            assert same_ranking(ranked, fresh_rankings[need.id]), need.id
+    report("block, read: load the country's block, fit_stored, rank", quantiles(block_read_times))
+    report("block, loaded in the worker: fit_stored, rank", quantiles(block_times))
     report("rankings identical (ids, order, scores within 1e-9)", f"{args.requests} needs")
 
     # --- one profile edit ------------------------------------------------------------------
@@ -140,6 +184,16 @@ def main() -> None:
         index.dump(edited, featurizer.expert(edited))
         edit_times.append(time.perf_counter() - started)
     report("one profile edit: featurise + serialise", quantiles(edit_times))
+    delta_times = []
+    for i in range(min(args.edits, 50)):
+        expert = mine[i % len(mine)]
+        edited = replace(expert, skills=(*expert.skills, "manage budgets"), years_experience=i)
+        blob = index.dump(edited, featurizer.expert(edited))
+        started = time.perf_counter()
+        row = index.block_from_blobs(country, [(i % len(mine), 2 + i, blob)], featurizer)
+        block = block.updated(row)
+        delta_times.append(time.perf_counter() - started)
+    report("one profile edit: its row replaced in the country block", quantiles(delta_times))
     if args.db:
         db_edits(args.edits)
 

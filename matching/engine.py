@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,6 +38,9 @@ from matching.records import LEVELS, Expert, Need, language_codes
 from matching.taxonomy import Taxonomy, normalise
 from matching.text import TEXT_FEATURES
 
+if TYPE_CHECKING:
+    from matching.index import CountryBlock
+
 __all__ = [
     "CONTENT",
     "DEFAULT_WEIGHTS",
@@ -47,6 +50,7 @@ __all__ = [
     "Match",
     "Matcher",
     "load_fusion",
+    "prose_row",
 ]
 
 ENGINE_VERSION = "homeward-matching 1.1"
@@ -78,6 +82,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 #: Years of experience at which the experience criterion saturates.
 EXPERIENCE_FULL_YEARS = 15.0
 _NATIVE = len(LEVELS)
+#: Spoken-language columns of an expert block (level rank per language code).
+LANGUAGE_COLUMNS = tuple(sorted(language_codes()))
 _REGION_NOISE = {"region", "district", "province", "city", "county", "state", "town", "of", "the"}
 
 ExtraScorer = tuple[float, Callable[[Expert, Need], float | None]]
@@ -274,7 +280,7 @@ class Matcher:
         self._expert_blocks: dict[str, _ExpertBlock] = {}
         self._need_blocks: dict[str, _NeedBlock] = {}
         self._regions: dict[str, int] = {}
-        self._lang_col = {code: i for i, code in enumerate(sorted(language_codes()))}
+        self._lang_col = {code: i for i, code in enumerate(LANGUAGE_COLUMNS)}
         # Document frequencies of prose words over every record held (experts and needs):
         # the prose channel's IDF, kept exact under incremental updates.
         self._df = np.zeros(TEXT_FEATURES, dtype=np.int64)
@@ -285,6 +291,97 @@ class Matcher:
         for need in needs:
             self.add_or_update_need(need)
         return self
+
+    def fit_stored(
+        self,
+        block: CountryBlock,
+        needs: Iterable[Need],
+        taxonomy: Taxonomy | None = None,
+        rules: ProgrammeRules | None = None,
+        *,
+        held: np.ndarray | None = None,
+        load: Callable[[list[str]], Mapping[str, tuple[Expert, Profile]]],
+    ) -> Matcher:
+        """Fit on needs and a stored block of one origin country's experts
+        (:class:`matching.index.CountryBlock`), without a Python object per expert.
+
+        The block's rows are the rows this matcher's featurizer makes, so the rankings are
+        those of ``fit(experts, needs, ...)`` on the same experts: the same candidates, the
+        same prose IDF (document frequencies counted from the block's columns), the same
+        sparse products. Records and profiles are loaded, with ``load(ids)``, only for the
+        experts a ranking lists (and for pairs caller-supplied criteria must see).
+
+        Parameters
+        ----------
+        block : CountryBlock
+        needs : iterable of Need
+        taxonomy, rules : see :meth:`fit`
+        held : boolean array, optional
+            The block's rows this fit holds (default all): experts who may be ranked.
+        load : callable
+            Expert ids to ``{id: (record, profile)}``, for the experts ranked.
+        """
+        self.fit([], needs, taxonomy, rules)
+        held = np.ones(len(block.ids), dtype=bool) if held is None else np.asarray(held, bool)
+        if held.shape != (len(block.ids),):
+            raise ValueError("held must have one flag per row of the block")
+        prose = block.prose[held]
+        self._df += np.bincount(prose.indices % TEXT_FEATURES, minlength=TEXT_FEATURES)
+        self._n_docs += int(held.sum())
+        self._df_version += 1
+        stored = _StoredExperts(load)
+        self.experts_, self._expert_profiles = stored.records, stored.profiles
+        self._stored = stored
+        self._expert_blocks[block.country] = self._block_from(block, held)
+        return self
+
+    def _block_from(self, block: CountryBlock, held: np.ndarray) -> _ExpertBlock:
+        """The engine's candidates of a stored block: held, not empty, living elsewhere and
+        allowed by the programme's country rules (as :meth:`_candidate`)."""
+        keep = held & ~block.empty & (block.residence != block.country)
+        rules = self.rules_
+        if rules is not None:
+            origins, residences = (
+                rules.eligible_origin_countries,
+                rules.eligible_residence_countries,
+            )
+            if origins is not None and block.country not in origins:
+                keep[:] = False
+            if residences is not None:
+                keep &= np.isin(block.residence, sorted(residences))
+        rows = np.flatnonzero(keep)
+        ids = block.ids[rows].tolist()
+        win_start, win_end = block.win_start[rows], block.win_end[rows]
+        busy = rules.busy if rules is not None else {}
+        changed = {
+            r: free_windows(block.windows(rows[r]), busy[i])
+            for r, i in enumerate(ids)
+            if busy.get(i)
+        }
+        if changed:
+            k = max([win_start.shape[1], *(len(w) for w in changed.values())])
+            pad = k - win_start.shape[1]
+            win_start = np.pad(win_start, ((0, 0), (0, pad)), constant_values=1 << 30)
+            win_end = np.pad(win_end, ((0, 0), (0, pad)))
+            for r, windows in changed.items():
+                win_start[r], win_end[r] = 1 << 30, 0
+                for c, w in enumerate(windows):
+                    win_start[r, c], win_end[r, c] = w.start.toordinal(), w.end.toordinal()
+        regions, inverse = np.unique(block.region[rows], return_inverse=True)
+        codes = np.array([self._region_id(key or None) for key in regions.tolist()], dtype=np.int64)
+        matrix, prose = block.matrix[rows], block.prose[rows]
+        return _ExpertBlock(
+            ids=ids,
+            position={i: r for r, i in enumerate(ids)},
+            matrix_t=matrix.T.tocsr(),
+            prose=prose,
+            prose_t=prose.T.tocsr(),
+            win_start=win_start,
+            win_end=win_end,
+            languages=block.languages[rows],
+            experience_score=block.experience[rows],
+            region=codes[inverse.ravel()] if len(rows) else np.zeros(0, dtype=np.int64),
+        )
 
     def _prewarm(self, experts: list[Expert], needs: list[Need]) -> None:
         """Resolve every distinct string in a few batched passes (misspellings are the costly
@@ -318,12 +415,17 @@ class Matcher:
         if not hasattr(self, "featurizer_"):
             raise RuntimeError("this Matcher is not fitted yet; call fit() first")
 
+    def _check_not_stored(self) -> None:
+        if getattr(self, "_stored", None) is not None:
+            raise RuntimeError("a matcher fitted on a stored block does not take expert updates")
+
     # --- incremental updates -------------------------------------------------------------
 
     def add_or_update_expert(self, expert: Expert, profile: Profile | None = None) -> None:
         """Add an expert or replace the one with the same id; only their row is recomputed
         (not even that when ``profile``, made earlier by this featurizer, is given)."""
         self._check_fitted()
+        self._check_not_stored()
         old = self.experts_.pop(expert.id, None)
         if old is not None:
             self._expert_blocks.pop(old.origin_country, None)
@@ -350,6 +452,7 @@ class Matcher:
     def remove_expert(self, expert_id: str) -> None:
         """Forget an expert (no error if unknown)."""
         self._check_fitted()
+        self._check_not_stored()
         old = self.experts_.pop(expert_id, None)
         if old is not None:
             self._count(self._expert_profiles.pop(expert_id), -1)
@@ -493,11 +596,7 @@ class Matcher:
         )
 
     def _prose_row(self, profile: Profile) -> sp.csr_matrix:
-        """An expert's prose term frequencies in the column range of its evidence profile."""
-        offset = EVIDENCE.index(profile.evidence) * TEXT_FEATURES
-        cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose))
-        vals = np.fromiter(profile.prose.values(), dtype=np.float64, count=len(cols))
-        return _one_row(cols + offset, vals, self.featurizer_.prose_width)
+        return prose_row(profile, self.featurizer_.prose_width)
 
     def _need_prose_row(self, profile: Profile) -> sp.csr_matrix:
         """A need's prose as tf * idf^2 / |tf * idf|, once per evidence profile scaled by that
@@ -689,6 +788,7 @@ class Matcher:
         nb, eb = self._build_need_block([need_id]), self._expert_block(need.country)
         rows, cols, score = self._pairs(nb, eb, np.array([0]))
         top = self._top(nb, eb, rows, cols, score, k, by_need=True)
+        self._fetch(eb, top)
         return [self._match(nb, eb, r, c, s) for r, c, s in top.get(0, [])]
 
     def rank_needs(self, expert_id: str, k: int = 10) -> list[Match]:
@@ -740,6 +840,8 @@ class Matcher:
                 need_rows = np.arange(start, min(start + chunk, len(nb.ids)))
                 rows, cols, score = self._pairs(nb, eb, need_rows)
                 top = self._top(nb, eb, rows, cols, score, k, by_need=True)
+                if explain:
+                    self._fetch(eb, top)
                 build = self._match if explain else _bare_match
                 yield {
                     nb.ids[r]: [build(nb, eb, *t) for t in top.get(r, [])]
@@ -769,6 +871,12 @@ class Matcher:
                     triples = zip(rows.tolist(), cols.tolist(), score.tolist(), strict=False)
                 links.extend((nb.ids[r], eb.ids[c], s) for r, c, s in triples)
         return links
+
+    def _fetch(self, eb: _ExpertBlock, top: Mapping[int, list[tuple[int, int, float]]]) -> None:
+        """Load, in one call, the stored experts a ranking lists (no-op for a plain fit)."""
+        stored = getattr(self, "_stored", None)
+        if stored is not None:
+            stored.fetch([eb.ids[c] for pairs in top.values() for _r, c, _s in pairs])
 
     # --- explanations --------------------------------------------------------------------
 
@@ -917,6 +1025,35 @@ class Matcher:
 # --- helpers -------------------------------------------------------------------------------
 
 
+class _StoredExperts:
+    """Records and profiles of a stored block's experts, loaded when first needed."""
+
+    def __init__(self, load: Callable[[list[str]], Mapping[str, tuple[Expert, Profile]]]) -> None:
+        self.load = load
+        self.records: dict[str, Expert] = _Loaded(self)
+        self.profiles: dict[str, Profile] = _Loaded(self)
+
+    def fetch(self, ids: list[str]) -> None:
+        missing = [i for i in dict.fromkeys(ids) if not dict.__contains__(self.records, i)]
+        if not missing:
+            return
+        for expert_id, (record, profile) in self.load(missing).items():
+            dict.__setitem__(self.records, expert_id, record)
+            dict.__setitem__(self.profiles, expert_id, profile)
+
+
+class _Loaded(dict):
+    def __init__(self, owner: _StoredExperts) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def __missing__(self, key: str) -> Any:
+        self.owner.fetch([key])
+        if not dict.__contains__(self, key):
+            raise KeyError(key)
+        return dict.__getitem__(self, key)
+
+
 def _bare_match(nb: _NeedBlock, eb: _ExpertBlock, r: int, c: int, score: float) -> Match:
     return Match(nb.ids[r], eb.ids[c], score, {}, {})
 
@@ -932,6 +1069,14 @@ def _featurizer(taxonomy: Taxonomy, top: int, power: float, title: float) -> Fea
         found = Featurizer(taxonomy, top, power, title)
         _FEATURIZERS[key] = found
     return found
+
+
+def prose_row(profile: Profile, width: int) -> sp.csr_matrix:
+    """An expert's prose term frequencies in the column range of its evidence profile."""
+    offset = EVIDENCE.index(profile.evidence) * TEXT_FEATURES
+    cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose))
+    vals = np.fromiter(profile.prose.values(), dtype=np.float64, count=len(cols))
+    return _one_row(cols + offset, vals, width)
 
 
 def _stack(rows: list[sp.csr_matrix], width: int) -> sp.csr_matrix:

@@ -16,6 +16,7 @@ modules that make features; a row with another stamp is stale and must be rebuil
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import struct
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,12 +28,20 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from matching.engine import ENGINE_VERSION, Matcher
+from matching.engine import (
+    ENGINE_VERSION,
+    LANGUAGE_COLUMNS,
+    Matcher,
+    experience_fit,
+    prose_row,
+)
 from matching.features import EVIDENCE, Featurizer, Profile, SkillItem
 from matching.records import Expert, Language, Window
 from matching.taxonomy import Taxonomy
+from matching.text import TEXT_FEATURES
 
 __all__ = [
+    "CountryBlock",
     "IndexedExpert",
     "build",
     "dump",
@@ -245,3 +254,279 @@ def read_file(path: str | Path) -> Iterator[tuple[str, bytes]]:
     for ident, end in zip(ids.tolist(), ends, strict=True):
         yield ident, body[start:end]
         start = end
+
+
+# --- one country's experts as one block --------------------------------------------------------
+
+_NO_WINDOW = 1 << 30
+_BLOCK_ARRAYS = (
+    "ids",
+    "keys",
+    "stamps",
+    "residence",
+    "empty",
+    "win_start",
+    "win_end",
+    "languages",
+    "experience",
+    "region",
+)
+_LANGUAGE = {code: i for i, code in enumerate(LANGUAGE_COLUMNS)}
+
+
+@dataclass(frozen=True)
+class CountryBlock:
+    """One origin country's experts as the engine ranks them, in arrays: their taxonomy rows
+    and prose rows (CSR, one row per expert, in expert-id order) and the small per-expert
+    facts the hard rules and practical criteria read. A worker loads it in one read and ranks
+    against it with ``Matcher.fit_stored``, without a Python object per expert.
+
+    ``keys`` are the caller's ids of the experts (a database's row ids; -1 when none) and
+    ``stamps`` their change stamps, so that :meth:`updated` replaces only the rows that
+    changed. ``version`` is the :func:`feature_version` the rows were made with.
+    """
+
+    country: str
+    version: str
+    ids: np.ndarray
+    keys: np.ndarray
+    stamps: np.ndarray
+    matrix: sp.csr_matrix
+    prose: sp.csr_matrix
+    residence: np.ndarray
+    empty: np.ndarray
+    win_start: np.ndarray
+    win_end: np.ndarray
+    languages: np.ndarray
+    experience: np.ndarray
+    region: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def windows(self, row: int) -> tuple[Window, ...]:
+        """The availability windows of one row, as the record states them."""
+        return tuple(
+            Window(date.fromordinal(a), date.fromordinal(b))
+            for a, b in zip(self.win_start[row].tolist(), self.win_end[row].tolist(), strict=True)
+            if a != _NO_WINDOW
+        )
+
+    def held(self, keys: Iterable[int]) -> np.ndarray:
+        """One flag per row: whether its key is among ``keys``."""
+        return np.isin(self.keys, np.fromiter(keys, dtype=np.int64))
+
+    def updated(self, fresh: CountryBlock, drop: Iterable[int] = ()) -> CountryBlock:
+        """This block with the rows of ``fresh`` (a block of the rows that changed) added or
+        replaced, by key, and the rows of ``drop`` (keys) removed: the cost is that of the
+        rows that changed plus one re-stacking, not a load of every expert."""
+        if fresh.country != self.country or fresh.version != self.version:
+            raise ValueError("a block is updated with rows of its country and version")
+        gone = np.union1d(fresh.keys, np.fromiter(drop, dtype=np.int64))
+        kept = np.flatnonzero(~np.isin(self.keys, gone))
+        return _concat(self.country, self.version, [(self, kept), (fresh, None)])
+
+    def to_bytes(self) -> bytes:
+        """The block as one blob (an uncompressed ``.npz``: no pickles)."""
+        buffer = io.BytesIO()
+        arrays = {name: getattr(self, name) for name in _BLOCK_ARRAYS}
+        for name in ("matrix", "prose"):
+            m = getattr(self, name)
+            arrays.update(
+                {
+                    f"{name}_data": m.data,
+                    f"{name}_indices": m.indices,
+                    f"{name}_indptr": m.indptr,
+                    f"{name}_shape": np.array(m.shape, dtype=np.int64),
+                }
+            )
+        meta = json.dumps({"magic": "HWB1", "country": self.country, "version": self.version})
+        np.savez(buffer, meta=np.array(meta), **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> CountryBlock:
+        """The block :meth:`to_bytes` wrote."""
+        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            if meta.get("magic") != "HWB1":
+                raise ValueError("not a stored country block")
+            fields = {name: archive[name] for name in _BLOCK_ARRAYS}
+            for name in ("matrix", "prose"):
+                fields[name] = sp.csr_matrix(
+                    (
+                        archive[f"{name}_data"],
+                        archive[f"{name}_indices"],
+                        archive[f"{name}_indptr"],
+                    ),
+                    shape=tuple(archive[f"{name}_shape"].tolist()),
+                )
+        return cls(country=meta["country"], version=meta["version"], **fields)
+
+
+def country_block(
+    country: str, items: Iterable[tuple[int, int, IndexedExpert]], featurizer: Featurizer
+) -> CountryBlock:
+    """A block from loaded experts ((key, stamp, expert), any order) of one origin country."""
+    facts = []
+    for key, stamp, item in items:
+        record, profile = item.record, item.profile
+        prose = prose_row(profile, featurizer.prose_width)
+        facts.append(
+            _Facts(
+                record.id,
+                key,
+                stamp,
+                record.origin_country,
+                record.residence_country,
+                profile.empty,
+                [(w.start.toordinal(), w.end.toordinal()) for w in record.availability],
+                [(lang.code, lang.rank) for lang in record.languages],
+                record.years_experience,
+                record.origin_region,
+                (profile.row.indices, profile.row.data),
+                (prose.indices, prose.data),
+            )
+        )
+    return _assemble(country, featurizer, facts)
+
+
+def block_from_blobs(
+    country: str, items: Iterable[tuple[int, int, bytes]], featurizer: Featurizer
+) -> CountryBlock:
+    """A block straight from stored rows ((key, stamp, bytes :func:`dump` wrote)), without
+    making each expert's record and profile: what a worker does when a country's block is
+    missing or many of its rows changed. Equal to :func:`country_block` of the loaded rows."""
+    facts = []
+    for key, stamp, blob in items:
+        magic, size = _HEADER.unpack_from(blob)
+        if magic != _MAGIC:
+            raise ValueError("not a stored expert profile")
+        header = json.loads(blob[_HEADER.size : _HEADER.size + size])
+        n, start = header["n"], _HEADER.size + size
+        r = header["r"]
+        prose = header["p"]
+        offset = EVIDENCE.index(header["k"]) * TEXT_FEATURES
+        cols = np.array([c for c, _tf in prose], dtype=np.int64) + offset
+        order = np.argsort(cols, kind="stable")
+        facts.append(
+            _Facts(
+                r[0],
+                key,
+                stamp,
+                r[1],
+                r[2],
+                header["e"],
+                [(a, b) for a, b in r[8]],
+                [(code, Language(code, level).rank) for code, level in r[3]],
+                r[7],
+                r[10],
+                (
+                    np.frombuffer(blob, dtype=np.int32, count=n, offset=start),
+                    np.frombuffer(blob, dtype=np.float64, count=n, offset=start + 4 * n),
+                ),
+                (cols[order], np.array([tf for _c, tf in prose], dtype=np.float64)[order]),
+            )
+        )
+    return _assemble(country, featurizer, facts)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a block keeps of one expert."""
+
+    id: str
+    key: int
+    stamp: int
+    origin: str
+    residence: str
+    empty: bool
+    windows: list[tuple[int, int]]
+    languages: list[tuple[str, int]]
+    years: float | None
+    region: str | None
+    row: tuple[np.ndarray, np.ndarray]
+    prose: tuple[np.ndarray, np.ndarray]
+
+
+def _csr(rows: list[tuple[np.ndarray, np.ndarray]], width: int) -> sp.csr_matrix:
+    """Rows stacked as the engine stacks its blocks (int64 indices, rows in order)."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(i) for i, _d in rows])
+    if not rows:
+        return sp.csr_matrix((0, width))
+    indices = np.concatenate([i for i, _d in rows]).astype(np.int64)
+    data = np.concatenate([d for _i, d in rows]).astype(np.float64)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+
+
+def _assemble(country: str, featurizer: Featurizer, facts: list[_Facts]) -> CountryBlock:
+    facts.sort(key=lambda f: f.id)
+    if any(f.origin != country for f in facts):
+        raise ValueError(f"a block holds experts of one origin country ({country})")
+    n = len(facts)
+    k = max([len(f.windows) for f in facts] + [1])
+    win_start = np.full((n, k), _NO_WINDOW, dtype=np.int64)
+    win_end = np.zeros((n, k), dtype=np.int64)
+    languages = np.zeros((n, len(LANGUAGE_COLUMNS)), dtype=np.int8)
+    for r, f in enumerate(facts):
+        for c, (a, b) in enumerate(f.windows):
+            win_start[r, c], win_end[r, c] = a, b
+        for code, rank in f.languages:
+            languages[r, _LANGUAGE[code]] = rank
+    return CountryBlock(
+        country=country,
+        version=feature_version(featurizer),
+        ids=np.array([f.id for f in facts], dtype=str),
+        keys=np.array([f.key for f in facts], dtype=np.int64),
+        stamps=np.array([f.stamp for f in facts], dtype=np.int64),
+        matrix=_csr([f.row for f in facts], featurizer.width),
+        prose=_csr([f.prose for f in facts], featurizer.prose_width),
+        residence=np.array([f.residence for f in facts], dtype=str),
+        empty=np.array([f.empty for f in facts], dtype=bool),
+        win_start=win_start,
+        win_end=win_end,
+        languages=languages,
+        experience=np.array([experience_fit(f.years) or 0.0 for f in facts], dtype=np.float64),
+        region=np.array([f.region or "" for f in facts], dtype=str),
+    )
+
+
+def _concat(
+    country: str, version: str, parts: list[tuple[CountryBlock, np.ndarray | None]]
+) -> CountryBlock:
+    """Rows of several blocks (all rows, or the given ones) as one block, in expert-id order."""
+    chosen = [(b, np.arange(len(b)) if rows is None else rows) for b, rows in parts]
+    k = max(b.win_start.shape[1] for b, _rows in chosen)
+
+    def padded(name: str, fill: int) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.pad(
+                    getattr(b, name)[rows],
+                    ((0, 0), (0, k - b.win_start.shape[1])),
+                    constant_values=fill,
+                )
+                for b, rows in chosen
+            ]
+        )
+
+    fields: dict[str, np.ndarray | sp.csr_matrix] = {
+        name: np.concatenate([getattr(b, name)[rows] for b, rows in chosen])
+        for name in (
+            "ids",
+            "keys",
+            "stamps",
+            "residence",
+            "empty",
+            "languages",
+            "experience",
+            "region",
+        )
+    }
+    fields["win_start"], fields["win_end"] = padded("win_start", _NO_WINDOW), padded("win_end", 0)
+    for name in ("matrix", "prose"):
+        fields[name] = sp.vstack([getattr(b, name)[rows] for b, rows in chosen], format="csr")
+    order = np.argsort(fields["ids"], kind="stable")
+    fields = {name: value[order] for name, value in fields.items()}
+    return CountryBlock(country=country, version=version, **fields)

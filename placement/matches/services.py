@@ -15,7 +15,6 @@ from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from matching import index
 from matching.eligibility import ProgrammeRules, exclusion_reasons
 from matching.engine import Match, Matcher
 from matching.evidence import has_skill_evidence
@@ -24,7 +23,12 @@ from matching.records import Language, Window
 from placement.database import commit_apart, in_read_request, reads_only
 from placement.extensions import db
 from placement.matches.records import expert_record, need_record
-from placement.matches.stored_index import country_experts
+from placement.matches.stored_index import (
+    country_block,
+    country_experts,
+    forget_blocks,
+    loader_for,
+)
 from placement.models import (
     BOOKED_STATUSES,
     AvailabilityWindow,
@@ -200,25 +204,24 @@ def _rank_needs(
     the costly path. The needs share their country and programme (the programme's rules are
     part of the fit)."""
     country = needs[0].country
-    stored = country_experts(
-        ExpertProfile.origin_country == country,
-        ExpertProfile.residence_country != country,
-        ExpertProfile.anonymised_at.is_(None),
-    )
-    allowed = _allowed_users([user_id for user_id, _item in stored.values()], for_host)
-    stored = {i: pair for i, pair in stored.items() if pair[0] in allowed}
-    if not stored:
+    block, users = country_block(country)
+    allowed = _allowed_users(list(users.values()), for_host)
+    # Those who may be ranked and live elsewhere (who lives in the country is not held, as
+    # the ranking query always left them out).
+    lives_elsewhere = (block.residence != country) & (block.residence != "")
+    held = block.held(i for i, user_id in users.items() if user_id in allowed) & lives_elsewhere
+    if not held.any():
         return {need.id: [] for need in needs}
     need_records = {need.id: need_record(need) for need in needs}
-    records, profiles = index.profiles(item for _user_id, item in stored.values())
-    matcher = outcome_aware_matcher().fit(
-        records,
+    matcher = outcome_aware_matcher().fit_stored(
+        block,
         list(need_records.values()),
         taxonomy=get_taxonomy(),
-        rules=programme_rules(needs[0].programme, booked_windows(list(stored))),
-        expert_profiles=profiles,
+        rules=programme_rules(needs[0].programme, booked_windows(block.keys[held].tolist())),
+        held=held,
+        load=loader_for(block),
     )
-    by_uuid = {item.record.id: expert_id for expert_id, (_user_id, item) in stored.items()}
+    by_uuid = dict(zip(block.ids.tolist(), block.keys.tolist(), strict=True))
     return {
         need_id: [(by_uuid[m.expert_id], m) for m in matcher.rank_experts(record.id, k=count)]
         for need_id, record in need_records.items()
@@ -410,8 +413,10 @@ def refresh_rankings(_today: date) -> int:
 
 
 def forget_rankings() -> None:
-    """Delete every kept ranking (an erasure: they name experts); they are made again."""
+    """Delete every kept ranking and country block (an erasure: they name experts, and the
+    blocks hold their features); they are made again."""
     db.session.execute(delete(NeedRanking))
+    forget_blocks()
     _RANKINGS.clear()
 
 

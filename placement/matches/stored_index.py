@@ -19,7 +19,8 @@ that changed since its last ranking of that country.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -27,13 +28,14 @@ from sqlalchemy import ColumnElement, delete, event, insert, select
 from sqlalchemy.orm import Session
 
 from matching import index
-from matching.features import Featurizer
+from matching.features import Featurizer, Profile
 from matching.records import Expert as ExpertRecord
 from placement.database import commit_apart, in_read_request
 from placement.extensions import db
 from placement.matches.records import expert_records_where
 from placement.models import (
     AvailabilityWindow,
+    CountryIndex,
     CvSuggestion,
     ExpertFeatures,
     ExpertLanguage,
@@ -193,9 +195,169 @@ def _rebuild(expert_ids: list[int]) -> dict[int, index.IndexedExpert]:
 
 
 def forget_loaded() -> None:
-    """Drop this process's loaded profiles (tests; an erasure also deletes the rows)."""
+    """Drop this process's loaded profiles and blocks (tests; an erasure also deletes the
+    rows)."""
     with _LOCK:
         _LOADED.clear()
+        _BLOCKS.clear()
+
+
+# --- one block per origin country ------------------------------------------------------------
+
+#: A block whose rows changed more than this since it was stored is stored again (by the
+#: worker that noticed), so that other workers do not each apply the same changes.
+RESTORE_AFTER = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# country -> the block this process last used.
+_BLOCKS: dict[str, index.CountryBlock] = {}
+
+
+def _stamp(updated_at: datetime) -> int:
+    """A row's change stamp: its update time in microseconds."""
+    if updated_at.tzinfo is None:
+        updated_at = updated_at.replace(tzinfo=UTC)
+    return (updated_at - _EPOCH) // timedelta(microseconds=1)
+
+
+def country_block(country: str) -> tuple[index.CountryBlock, dict[int, int]]:
+    """The block of every expert of origin ``country`` not erased, current with their stored
+    rows, and profile id -> user id of those experts.
+
+    The block comes from this process, or from ``country_index`` in one read; rows whose
+    change stamp moved since (edits, imports) are read and replaced in it, rows of erased or
+    moved experts dropped. Missing or stale rows are featurised first (as
+    :func:`country_experts`). A block missing, of another version or with many changes is
+    stored again (apart from the request's transaction when serving a page)."""
+    version = current_version()
+    rows = db.session.execute(
+        select(
+            ExpertProfile.id,
+            ExpertProfile.user_id,
+            ExpertFeatures.version,
+            ExpertFeatures.updated_at,
+        )
+        .outerjoin(ExpertFeatures, ExpertFeatures.expert_id == ExpertProfile.id)
+        .where(ExpertProfile.origin_country == country, ExpertProfile.anonymised_at.is_(None))
+        .order_by(ExpertProfile.id)
+    ).all()
+    users = {row.id: row.user_id for row in rows}
+    stale = [row.id for row in rows if row.version != version]
+    if stale:
+        _rebuild(stale)
+        stamps = dict(
+            db.session.execute(
+                select(ExpertFeatures.expert_id, ExpertFeatures.updated_at).where(
+                    ExpertFeatures.expert_id.in_(list(users))
+                )
+            ).all()
+        )
+    else:
+        stamps = {row.id: row.updated_at for row in rows}
+    current = {i: _stamp(at) for i, at in stamps.items()}
+    with _LOCK:
+        block = _BLOCKS.get(country)
+    if block is None or block.version != version:
+        block = _stored_block(country, version)
+    store = block is None
+    if block is None:
+        changed, drop = sorted(current), []
+        block = index.block_from_blobs(country, [], featurizer())
+    else:
+        had = dict(zip(block.keys.tolist(), block.stamps.tolist(), strict=True))
+        changed = [i for i, stamp in current.items() if had.get(i) != stamp]
+        drop = [i for i in had if i not in current]
+    if changed or drop:
+        block = block.updated(_blob_block(country, changed), drop)
+        store = store or len(changed) + len(drop) > RESTORE_AFTER
+    if store:
+        _store_block(block)
+    with _LOCK:
+        _BLOCKS[country] = block
+    return block, users
+
+
+def _blob_block(country: str, expert_ids: list[int]) -> index.CountryBlock:
+    """A block of these experts' stored rows (read in chunks)."""
+    items = []
+    for start in range(0, len(expert_ids), CHUNK):
+        items.extend(
+            (expert_id, _stamp(updated_at), bytes(blob))
+            for expert_id, blob, updated_at in db.session.execute(
+                select(ExpertFeatures.expert_id, ExpertFeatures.profile, ExpertFeatures.updated_at)
+                .where(ExpertFeatures.expert_id.in_(expert_ids[start : start + CHUNK]))
+                .where(ExpertFeatures.version == current_version())
+            )
+        )
+    return index.block_from_blobs(country, items, featurizer())
+
+
+def _stored_block(country: str, version: str) -> index.CountryBlock | None:
+    blob = db.session.scalar(
+        select(CountryIndex.block).where(
+            CountryIndex.country == country, CountryIndex.version == version
+        )
+    )
+    return None if blob is None else index.CountryBlock.from_bytes(bytes(blob))
+
+
+def _store_block(block: index.CountryBlock) -> None:
+    def write() -> None:
+        db.session.execute(delete(CountryIndex).where(CountryIndex.country == block.country))
+        db.session.execute(
+            insert(CountryIndex),
+            [
+                {
+                    "country": block.country,
+                    "version": block.version,
+                    "block": block.to_bytes(),
+                    "built_at": utcnow(),
+                }
+            ],
+        )
+
+    if in_read_request():
+        commit_apart(write)
+    else:
+        write()
+
+
+def loader_for(block: index.CountryBlock) -> Any:
+    """``Matcher.fit_stored``'s ``load``: engine ids to (record, profile), from the rows the
+    block was made of (this process's loaded ones reused when their stamp is the block's)."""
+    rows = {
+        ident: (key, stamp)
+        for ident, key, stamp in zip(
+            block.ids.tolist(), block.keys.tolist(), block.stamps.tolist(), strict=True
+        )
+    }
+
+    def load(ids: list[str]) -> Mapping[str, tuple[ExpertRecord, Profile]]:
+        version = current_version()
+        wanted = [rows[i] for i in ids if i in rows]
+        found, to_read = [], []
+        with _LOCK:
+            for key, stamp in wanted:
+                kept = _LOADED.get(key)
+                if kept is not None and kept[1] == version and _stamp(kept[0]) == stamp:
+                    found.append(kept[2])
+                else:
+                    to_read.append(key)
+        found.extend(_read(to_read, version).values())
+        return {
+            item.record.id: (item.record, item.profile)
+            for item in found
+            if rows.get(item.record.id, (None,))[0] is not None
+        }
+
+    return load
+
+
+def forget_blocks() -> None:
+    """Delete the stored country blocks and drop this process's (an erasure: a block holds
+    the erased expert's features; they are built again from the rows)."""
+    db.session.execute(delete(CountryIndex))
+    with _LOCK:
+        _BLOCKS.clear()
 
 
 # --- keeping rows current: a session hook ----------------------------------------------------

@@ -30,7 +30,7 @@ from placement.models.experts import (
     Qualification,
     QualificationKind,
 )
-from placement.models.features import ExpertFeatures
+from placement.models.features import CountryIndex, ExpertFeatures
 from placement.models.institutions import (
     Institution,
     InstitutionInvitation,
@@ -87,6 +87,7 @@ __all__ = [
     "CEFRLevel",
     "ConsentPurpose",
     "ConsentRecord",
+    "CountryIndex",
     "CountryQuota",
     "Crisis",
     "CrisisStatus",

@@ -26,3 +26,20 @@ class ExpertFeatures(Base):
     version: Mapped[str] = mapped_column(String(32), nullable=False)
     profile: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class CountryIndex(Base):
+    """One origin country's experts as one block (:class:`matching.index.CountryBlock`):
+    their feature rows in arrays, so that a worker ranks a need of the country after one
+    read instead of loading every expert's row.
+
+    Derived data, rebuilt from ``expert_features`` when missing, of another version, or when
+    too many of its rows changed since it was made; a worker applies the few changed rows
+    itself (their change stamps say which)."""
+
+    __tablename__ = "country_index"
+
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), nullable=False)
+    block: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

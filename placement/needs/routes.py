@@ -18,7 +18,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from placement.auth.decorators import expert_required, institution_required, public, signed_in_user
@@ -28,10 +27,16 @@ from placement.forms import add_error, select_choices
 from placement.geo import country_choices
 from placement.ids import parse_uuid
 from placement.matches.pending import host_ranking, ranking_state
-from placement.matches.services import HOST_SHOWN, evidence_first, exclusions, experts_for_need
+from placement.matches.services import (
+    HOST_SHOWN,
+    evidence_first,
+    exclusions,
+    experts_for_need,
+    with_profiles,
+)
 from placement.models import ExpertProfile, Institution, InterestSource, Need, NeedStatus, Role
 from placement.needs import lifecycle, services
-from placement.needs.candidates_view import candidates_html, exclusion_lines
+from placement.needs.candidates_view import exclusion_lines
 from placement.needs.forms import (
     InterestForm,
     NeedFilterForm,
@@ -173,7 +178,8 @@ def _candidates_view(need: Need) -> dict[str, Any]:
     """What the candidates section shows: the list, or that the ranking is pending, or why
     no one (or no one with the skills) is listed."""
     view: dict[str, Any] = {
-        "candidates_html": Markup(),
+        "candidates": [],
+        "weaker": [],
         "ranking_pending": False,
         "strong_count": 0,
         "exclusion_lines": [],
@@ -185,9 +191,13 @@ def _candidates_view(need: Need) -> dict[str, Any]:
     view["ranking_pending"] = pending
     if pending:
         return view
-    view["strong_count"] = len(evidence_first(ranked)[0])
-    view["candidates_html"] = candidates_html(
-        need, ranked, services.interests(need, InterestSource.HOST), InterestForm().hidden_tag()
+    strong, weaker = evidence_first(ranked)
+    view.update(
+        strong_count=len(strong),
+        candidates=with_profiles(strong),
+        weaker=with_profiles(weaker),
+        host_interest=services.interests(need, InterestSource.HOST),
+        interest_form=InterestForm(),
     )
     if not ranked:
         view["exclusion_lines"] = exclusion_lines(exclusions(need, for_host=True))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
+from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from benchmarks.generate import speed_set
 from matching import index
+from matching.eligibility import ProgrammeRules
 from matching.engine import Matcher
-from matching.records import Expert
+from matching.records import Expert, Window
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +92,116 @@ def test_file_round_trip_and_version_stamp(taxonomy, data, tmp_path):
 def test_not_a_stored_profile_is_refused(taxonomy):
     with pytest.raises(ValueError, match="not a stored"):
         index.load(b"XXXX\x00\x00\x00\x00", index.featurizer_for(taxonomy))
+
+
+# --- country blocks: one country's rows in arrays, ranked with Matcher.fit_stored ------------
+
+
+def _block_setup(taxonomy, data):
+    experts, needs = data
+    featurizer = index.featurizer_for(taxonomy)
+    blobs = index.build(experts, featurizer)
+    country = experts[0].origin_country
+    mine = [e for e in experts if e.origin_country == country]
+    items = [(key, 1, index.load(blobs[e.id], featurizer)) for key, e in enumerate(mine)]
+    block = index.CountryBlock.from_bytes(
+        index.country_block(country, items, featurizer).to_bytes()
+    )
+
+    def load(ids):
+        return {i: (x.record, x.profile) for i in ids for x in [index.load(blobs[i], featurizer)]}
+
+    return featurizer, blobs, mine, [n for n in needs if n.country == country], block, load
+
+
+def _same_rankings(fresh, stored, needs):
+    listed = 0
+    for need in needs:
+        a, b = fresh.rank_experts(need.id, 30), stored.rank_experts(need.id, 30)
+        listed += len(a)
+        assert [m.expert_id for m in a] == [m.expert_id for m in b]
+        for x, y in zip(a, b, strict=True):
+            assert abs(x.score - y.score) <= 1e-9
+            assert x.components == y.components
+            assert x.explanation == y.explanation
+    assert listed > 0
+
+
+def test_rankings_from_a_country_block_equal_a_fit_from_scratch(taxonomy, data):
+    _featurizer, _blobs, mine, needs, block, load = _block_setup(taxonomy, data)
+    # A subset held (say, those who consent), some of them booked, programme country rules.
+    held = [
+        key for key, e in enumerate(mine) if key % 5 and e.residence_country != e.origin_country
+    ]
+    chosen = [mine[key] for key in held]
+    busy = {
+        e.id: (Window(e.availability[0].start + timedelta(days=2), e.availability[0].end),)
+        for e in chosen[:25]
+        if e.availability
+    }
+    residences = frozenset(e.residence_country for e in chosen[:30])
+    for rules in (None, ProgrammeRules(busy=busy, eligible_residence_countries=residences)):
+        fresh = Matcher().fit(chosen, needs, taxonomy=taxonomy, rules=rules)
+        stored = Matcher().fit_stored(
+            block, needs, taxonomy=taxonomy, rules=rules, held=block.held(held), load=load
+        )
+        _same_rankings(fresh, stored, needs)
+
+
+def test_an_updated_block_equals_a_block_built_afresh(taxonomy, data):
+    featurizer, _blobs, mine, needs, block, load = _block_setup(taxonomy, data)
+    edited = replace(mine[3], skills=("manage budgets", *mine[3].skills), years_experience=30)
+    profile = featurizer.expert(edited)
+    changed = index.IndexedExpert(edited, profile)
+    updated = block.updated(
+        index.country_block(block.country, [(3, 2, changed)], featurizer), drop=[5]
+    )
+    assert len(updated) == len(block) - 1
+    assert list(updated.ids) == sorted(updated.ids)
+    assert updated.stamps[list(updated.keys).index(3)] == 2
+
+    def load_edited(ids):
+        found = dict(load([i for i in ids if i != edited.id]))
+        if edited.id in ids:
+            found[edited.id] = (edited, profile)
+        return found
+
+    experts = [edited if e.id == edited.id else e for k, e in enumerate(mine) if k != 5]
+    fresh = Matcher().fit(experts, needs, taxonomy=taxonomy)
+    stored = Matcher().fit_stored(updated, needs, taxonomy=taxonomy, load=load_edited)
+    _same_rankings(fresh, stored, needs)
+
+
+def test_a_country_block_refuses_bad_input(taxonomy, data):
+    featurizer, blobs, mine, needs, block, load = _block_setup(taxonomy, data)
+    stranger = next(e for e in data[0] if e.origin_country != block.country)
+    with pytest.raises(ValueError, match="one origin country"):
+        index.country_block(
+            block.country, [(0, 1, index.load(blobs[stranger.id], featurizer))], featurizer
+        )
+    with pytest.raises(ValueError, match="not a stored country block"):
+        index.CountryBlock.from_bytes(_npz(meta=np.array("{}")))
+    with pytest.raises(ValueError, match="one flag per row"):
+        Matcher().fit_stored(block, needs, taxonomy=taxonomy, held=np.ones(2, bool), load=load)
+    stored = Matcher().fit_stored(block, needs, taxonomy=taxonomy, load=load)
+    with pytest.raises(RuntimeError, match="stored block"):
+        stored.add_or_update_expert(mine[0])
+
+
+def _npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _assert_same_block(a, b) -> None:
+    assert (a.country, a.version) == (b.country, b.version)
+    for name in ("ids", "keys", "stamps", "residence", "empty", "win_start", "win_end"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("languages", "experience", "region"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("matrix", "prose"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape
+        assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        assert np.array_equal(x.data, y.data), name

@@ -277,11 +277,9 @@ def queued(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setitem(app.config, "TASK_BROKER_URL", "memory://")
     monkeypatch.setitem(app.config, "MATCH_CACHE_SECONDS", 300)
     services._RANKINGS.clear()
-    candidates_view._FRAGMENTS.clear()
     pending._ASKED.clear()
     yield
     services._RANKINGS.clear()
-    candidates_view._FRAGMENTS.clear()
     pending._ASKED.clear()
 
 

@@ -337,8 +337,8 @@ class TestCandidates:
 
 
 class TestKeptCandidates:
-    """With the per-process ranking and HTML kept (as in production), every view still re-reads
-    consent, erasure and bookings, and the kept HTML never mixes readers, languages or marks."""
+    """With rankings kept (as in production), every view still re-reads consent, erasure and
+    bookings, and renders the list for its reader (language, marks, CSRF field)."""
 
     @pytest.fixture(autouse=True)
     def _kept(self, app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -416,10 +416,8 @@ class TestKeptCandidates:
     def _forget_in_memory(self) -> None:
         """What another worker knows: nothing in its memory, only the database."""
         from placement.matches import services as matches
-        from placement.needs import candidates_view
 
         matches._RANKINGS.clear()
-        candidates_view._FRAGMENTS.clear()
 
     def test_another_worker_uses_the_stored_ranking(
         self, client: FlaskClient, host: InstitutionMember, monkeypatch: pytest.MonkeyPatch
@@ -532,8 +530,8 @@ class TestKeptCandidates:
             stored.computed_at = old
         db.session.commit()
         loads = []
-        original = matches.country_experts
-        monkeypatch.setattr(matches, "country_experts", lambda *c: loads.append(c) or original(*c))
+        original = matches.country_block
+        monkeypatch.setattr(matches, "country_block", lambda *c: loads.append(c) or original(*c))
         assert run_job(app, "refresh-rankings", TODAY) == 2
         assert len(loads) == 1  # one fit for the two open needs of one country and programme
         made = dict(db.session.execute(select(NeedRanking.need_id, NeedRanking.computed_at)).all())

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from matching import index
 from placement.extensions import db
 from placement.matches import services, stored_index
 from placement.matches.records import expert_record, need_record
-from placement.models import ExpertFeatures, ExpertProfile, ExpertSkill, NeedStatus
+from placement.models import CountryIndex, ExpertFeatures, ExpertProfile, ExpertSkill, NeedStatus
 from placement.taxonomy import get_taxonomy
 from tests import factories
 
@@ -142,6 +142,56 @@ def test_rankings_from_stored_rows_equal_a_fresh_fit(app_ctx: None) -> None:
     for (_i, got), want in zip(ranked, fresh, strict=False):
         assert got.score == pytest.approx(want.score, abs=1e-9)
         assert got.components == want.components
+
+
+def _fresh_ranking(need, experts):
+    profiles = [db.session.get(ExpertProfile, e.id) for e in experts]
+    return (
+        services.outcome_aware_matcher()
+        .fit([expert_record(p) for p in profiles], [need_record(need)], taxonomy=get_taxonomy())
+        .rank_experts(str(need.uuid), k=10 * services.OVERFETCH)
+    )
+
+
+def _assert_same(ranked, fresh) -> None:
+    assert ranked
+    assert [m.expert_id for _i, m in ranked] == [m.expert_id for m in fresh][: len(ranked)]
+    for (_i, got), want in zip(ranked, fresh, strict=False):
+        assert got.score == pytest.approx(want.score, abs=1e-9)
+        assert got.explanation == want.explanation
+
+
+def test_the_country_block_is_stored_and_follows_edits(app_ctx: None) -> None:
+    """The first ranking stores the country's block; another worker reads it in one row and
+    applies the edits made since (by their change stamps); rankings stay a fresh fit's."""
+    need = _open_need()
+    labels = ("nurse", "general practitioner", "midwife", "pharmacist")
+    experts = [factories.ExpertFactory(occupation_label=label) for label in labels]
+    _assert_same(services.ranked_expert_ids(need, 10), _fresh_ranking(need, experts))
+    stored = db.session.scalar(select(CountryIndex).where(CountryIndex.country == "SL"))
+    assert stored is not None and stored.version == stored_index.current_version()
+    assert len(index.CountryBlock.from_bytes(stored.block)) == len(experts)
+
+    profile = db.session.get(ExpertProfile, experts[3].id)
+    profile.skills.append(ExpertSkill(label="patient care"))
+    erased = db.session.get(ExpertProfile, experts[1].id)
+    erased.anonymised_at = erased.updated_at
+    db.session.commit()
+    stored_index.forget_loaded()  # another worker: only the stored block and the rows
+    block, users = stored_index.country_block("SL")
+    assert experts[1].id not in users and experts[1].id not in block.keys.tolist()
+    kept = [e for e in experts if e.id != experts[1].id]
+    _assert_same(services.ranked_expert_ids(need, 10), _fresh_ranking(need, kept))
+
+
+def test_an_erasure_deletes_the_stored_blocks(app_ctx: None) -> None:
+    need = _open_need()
+    factories.ExpertFactory()
+    services.ranked_expert_ids(need, 10)
+    assert db.session.scalar(select(func.count()).select_from(CountryIndex)) == 1
+    services.forget_rankings()
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(CountryIndex)) == 0
 
 
 def test_reindex_rebuilds_every_row(app_ctx: None) -> None:
