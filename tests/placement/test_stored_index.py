@@ -222,3 +222,26 @@ def test_the_reindex_command_reports_what_it_stored(app, db_session) -> None:
     assert result.exit_code == 0, result.output
     assert "Stored the features of 1 experts" in result.output
     assert app.test_cli_runner().invoke(args=["reindex", "--batch-size", "0"]).exit_code == 2
+
+
+def test_an_edit_through_the_pages_after_a_page_view_updates_the_row(
+    app_ctx: None, client, login
+) -> None:
+    """Each request has its own session: the save hook sees an edit made after other pages
+    were served (the path a person takes), not only edits made in one app context."""
+    expert = factories.ExpertFactory()
+    window = expert.availability[0]
+    login(expert.user)
+    db.session.commit()
+    before = _row(expert.id).profile
+    assert client.get("/expert/availability").status_code == 200
+    start, end = TODAY + timedelta(days=30), TODAY + timedelta(days=300)
+    response = client.post(
+        f"/expert/availability/{window.uuid}/edit",
+        data={"start": start.isoformat(), "end": end.isoformat(), "note": ""},
+    )
+    assert response.status_code == 302
+    after = _row(expert.id)
+    assert after.profile != before
+    stored = index.load(after.profile, stored_index.featurizer())
+    assert any(w.start == start and w.end == end for w in stored.record.availability)
