@@ -121,6 +121,24 @@ def reindex(batch: int = 2000, only_stale: bool = False) -> int:
     return written
 
 
+def _stamped_rows(*criteria: ColumnElement[bool]) -> list[Any]:
+    """Id, user id and the stored row's version and time of each profile matching
+    ``criteria`` (version None when it has no row yet), in id order."""
+    return list(
+        db.session.execute(
+            select(
+                ExpertProfile.id,
+                ExpertProfile.user_id,
+                ExpertFeatures.version,
+                ExpertFeatures.updated_at,
+            )
+            .outerjoin(ExpertFeatures, ExpertFeatures.expert_id == ExpertProfile.id)
+            .where(*criteria)
+            .order_by(ExpertProfile.id)
+        ).all()
+    )
+
+
 def country_experts(
     *criteria: ColumnElement[bool],
 ) -> dict[int, tuple[int, index.IndexedExpert]]:
@@ -128,17 +146,7 @@ def country_experts(
     ``criteria``, from the stored rows. Rows missing or stale are featurised now and stored
     (in a transaction of their own when serving a page, which only reads)."""
     version = current_version()
-    rows = db.session.execute(
-        select(
-            ExpertProfile.id,
-            ExpertProfile.user_id,
-            ExpertFeatures.version,
-            ExpertFeatures.updated_at,
-        )
-        .outerjoin(ExpertFeatures, ExpertFeatures.expert_id == ExpertProfile.id)
-        .where(*criteria)
-        .order_by(ExpertProfile.id)
-    ).all()
+    rows = _stamped_rows(*criteria)
     users = {row.id: row.user_id for row in rows}
     found: dict[int, index.IndexedExpert] = {}
     to_read, to_build = [], []
@@ -229,17 +237,9 @@ def country_block(country: str) -> tuple[index.CountryBlock, dict[int, int]]:
     :func:`country_experts`). A block missing, of another version or with many changes is
     stored again (apart from the request's transaction when serving a page)."""
     version = current_version()
-    rows = db.session.execute(
-        select(
-            ExpertProfile.id,
-            ExpertProfile.user_id,
-            ExpertFeatures.version,
-            ExpertFeatures.updated_at,
-        )
-        .outerjoin(ExpertFeatures, ExpertFeatures.expert_id == ExpertProfile.id)
-        .where(ExpertProfile.origin_country == country, ExpertProfile.anonymised_at.is_(None))
-        .order_by(ExpertProfile.id)
-    ).all()
+    rows = _stamped_rows(
+        ExpertProfile.origin_country == country, ExpertProfile.anonymised_at.is_(None)
+    )
     users = {row.id: row.user_id for row in rows}
     stale = [row.id for row in rows if row.version != version]
     if stale:
