@@ -53,8 +53,8 @@ __all__ = [
     "prose_row",
 ]
 
-ENGINE_VERSION = "homeward-matching 1.1"
-CONTENT = ("required_skills", "desired_skills", "skills", "occupation", "text")
+ENGINE_VERSION = "homeward-matching 1.2"
+CONTENT = ("required_skills", "desired_skills", "skills", "occupation", "text", "semantic")
 PRACTICAL = ("language", "availability", "experience", "region")
 FUSION_PATH = Path(__file__).parent / "data" / "fusion.json"
 
@@ -892,8 +892,8 @@ class Matcher:
             "required_skills": _coverage(np_.required, ep.concepts),
             "desired_skills": _coverage(np_.desired, ep.concepts),
         }
-        for name in ("skills", "occupation"):
-            a, b = np_.blocks[name], ep.blocks[name]
+        for name in ("skills", "occupation", "semantic"):
+            a, b = np_.blocks.get(name), ep.blocks.get(name)
             components[name] = (
                 _rounded(sum(v * b.get(col, 0.0) for col, v in a.items())) if a and b else None
             )
@@ -970,8 +970,17 @@ class Matcher:
                 "need": [label(uri) for uri, _ in np_.occupations[:1]],
                 "expert": [label(uri) for uri, _ in ep.occupations[:1]],
             },
+            "semantic": {"shared": self._shared_occupations(np_, ep)},
         }
         return components, explanation
+
+    def _shared_occupations(self, need: Profile, expert: Profile, k: int = 3) -> list[str]:
+        """Labels of the occupations both texts read most like (the terms that carry the
+        semantic cosine), so an explanation can say what the two texts have in common."""
+        a, b = need.blocks.get("semantic") or {}, expert.blocks.get("semantic") or {}
+        shared = sorted(((a[c] * b[c], c) for c in a.keys() & b.keys()), reverse=True)[:k]
+        uris = self.taxonomy_.uris("occupation")
+        return [self.taxonomy_.label(uris[c]) or uris[c] for _, c in shared]
 
     def explain(self, expert_id: str, need_id: str) -> dict[str, Any]:
         """Why a pair scores as it does, or why it is not listed at all.

@@ -22,6 +22,9 @@ The directory format (``FORMAT_VERSION`` 1) is three gzip-compressed, tab-separa
     ``uri``, ``lang``, ``preferred``, ``alternatives`` (joined with ``|``).
 ``relations.tsv.gz``
     ``occupation``, ``skill``, ``relation`` (``essential`` or ``optional``).
+
+and, optionally, ``descriptions.tsv.gz`` (``uri``, ``lang``, ``description`` of occupations),
+which the occupation space (:mod:`matching.semantic`) reads; a folder without it still loads.
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ class TaxonomyData:
     labels: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     relations: dict[tuple[str, str], str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    #: Occupation descriptions by (uri, lang): the occupation space's anchors
+    #: (:mod:`matching.semantic`) read them with the labels.
+    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def languages(self) -> list[str]:
@@ -169,6 +175,12 @@ def write_dir(data: TaxonomyData, dest: str | os.PathLike[str]) -> Path:
             ("occupation", "skill", "relation"),
             ((occ, skill, rel) for (occ, skill), rel in sorted(data.relations.items())),
         )
+        if data.descriptions:
+            _write_tsv(
+                tmp / "descriptions.tsv.gz",
+                ("uri", "lang", "description"),
+                ((uri, lang, text) for (uri, lang), text in sorted(data.descriptions.items())),
+            )
         meta = {
             "format_version": FORMAT_VERSION,
             "languages": data.languages,
@@ -211,6 +223,9 @@ def read_dir(path: str | os.PathLike[str]) -> TaxonomyData:
     if (path / "relations.tsv.gz").is_file():
         for occ, skill, rel in _read_tsv(path / "relations.tsv.gz"):
             data.relations[(occ, skill)] = rel
+    if (path / "descriptions.tsv.gz").is_file():
+        for uri, lang, text in _read_tsv(path / "descriptions.tsv.gz"):
+            data.descriptions[(uri, lang)] = text
     return data
 
 
@@ -235,6 +250,9 @@ def _official_concepts(
         if default_lang or uri not in data.concepts:
             data.concepts[uri] = (kind, code, reuse, skill_type)
         data.labels[(uri, lang)] = (preferred, _alternatives(row.get("altLabels"), preferred, "\n"))
+        description = _clean(row.get("description"))
+        if kind == "occupation" and description:
+            data.descriptions[(uri, lang)] = description
         count += 1
     return count
 
@@ -375,6 +393,9 @@ def import_prepared(src: str | os.PathLike[str]) -> TaxonomyData:
                     pref,
                     _alternatives(row["alt_labels"], pref, "|"),
                 )
+                description = _clean(row.get("description"))
+                if row.get("concept_type") == "occupation" and description:
+                    data.descriptions[(row["uri"], lang)] = description
     for _, row in _rows(src / "occupation_skill.csv.gz", ("occupation_uri", "skill_uri")):
         if row["occupation_uri"] in data.concepts and row["skill_uri"] in data.concepts:
             data.relations[(row["occupation_uri"], row["skill_uri"])] = row["relation"]

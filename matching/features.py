@@ -23,6 +23,10 @@ Column blocks of each profile range (the same layout for experts and needs):
 ``occupation``
     The profile's inferred occupation distribution over ESCO occupations, from its stated
     occupation or title and from the occupation–skill relations of its resolved skills.
+``semantic``
+    The record's text read as the ESCO occupations it is most like (the occupation space of
+    :mod:`matching.semantic`), unit-normalised: what a CV and terms of reference written in
+    different words, or different languages, are about.
 
 and, in a separate row (``Profile.prose``), the stemmed words of all the record's text
 (:func:`matching.text.prose_tokens`) as sublinear term frequencies.
@@ -111,7 +115,10 @@ class Featurizer:
         self.n_skills = len(taxonomy.uris("skill"))
         self.n_concepts = self.n_skills + UNRESOLVED_FEATURES
         self.n_occupations = len(taxonomy.uris("occupation"))
-        self.offsets = np.cumsum([0, self.n_concepts, self.n_concepts, self.n_occupations])
+        self.semantic = taxonomy.occupation_space()
+        self.offsets = np.cumsum(
+            [0, self.n_concepts, self.n_concepts, self.n_occupations, self.n_occupations]
+        )
         self.profile_width = int(self.offsets[-1])
         self.width = self.profile_width * len(EVIDENCE)
         self.prose_width = TEXT_FEATURES * len(EVIDENCE)
@@ -246,21 +253,25 @@ class Featurizer:
                 for r in self.taxonomy.extract(expert.summary, kind="occupation")
             ]
         occ = self.occupation_distribution(concepts, titles)
-        prose = prose_vector(
-            [
-                *expert.skills,
-                *expert.suggested_skills,
-                expert.occupation or "",
-                expert.summary or "",
-            ]
-        )
+        texts = [
+            *expert.skills,
+            *expert.suggested_skills,
+            expert.occupation or "",
+            expert.summary or "",
+        ]
+        prose = prose_vector(texts)
+        semantic = self.semantic.project(texts, title=expert.occupation)
         profile = Profile(concepts, skills=items, occupations=self._occupations(occ))
         profile.suggested = suggested
         profile.empty = not expert.has_profile
         profile.prose = prose
         profile.evidence = EVIDENCE[0] if structured else EVIDENCE[1]
-        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ}
-        blocks = [concepts, profile.blocks["skills"], occ]
+        profile.blocks = {
+            "skills": self._skill_block(concepts),
+            "occupation": occ,
+            "semantic": semantic,
+        }
+        blocks = [concepts, profile.blocks["skills"], occ, semantic]
         profile.row = self._row(*([blocks] if structured else [[], blocks]))
         return profile
 
@@ -282,19 +293,23 @@ class Featurizer:
                 if col is not None:
                     concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
         occ = self.occupation_distribution(concepts, self._titles(need.occupation, need.title))
-        prose = prose_vector(
-            [
-                need.title,
-                need.occupation or "",
-                need.description or "",
-                *need.required_skills,
-                *need.desired_skills,
-            ]
-        )
+        texts = [
+            need.title,
+            need.occupation or "",
+            need.description or "",
+            *need.required_skills,
+            *need.desired_skills,
+        ]
+        prose = prose_vector(texts)
+        semantic = self.semantic.project(texts, title=need.title)
         profile = Profile(
             concepts, required=required, desired=desired, occupations=self._occupations(occ)
         )
-        profile.blocks = {"skills": self._skill_block(concepts), "occupation": occ}
+        profile.blocks = {
+            "skills": self._skill_block(concepts),
+            "occupation": occ,
+            "semantic": semantic,
+        }
         profile.prose = prose
         given = {
             "required_skills": bool(required),
@@ -302,14 +317,20 @@ class Featurizer:
             "skills": bool(profile.blocks["skills"]),
             "occupation": bool(occ),
             "text": bool(prose),
+            "semantic": bool(semantic),
         }
         # Against a structured expert, the need's text is evidence of its own only when the
         # need has a description: otherwise it is its title and skill labels, which the
         # taxonomy channels already read, and a cosine over them would count them twice
         # (and favour whoever lists the fewest skills). Against a prose-only expert, text is
         # all there is.
+        # The same holds for the occupation space, which reads the same words.
         profile.given = {
-            "structured": {**given, "text": given["text"] and bool(need.description)},
+            "structured": {
+                **given,
+                "text": given["text"] and bool(need.description),
+                "semantic": given["semantic"] and bool(need.description),
+            },
             "prose": given,
         }
         per_profile = []
@@ -327,6 +348,7 @@ class Featurizer:
                     coverage,
                     _scale(profile.blocks["skills"], w.get("skills", 0.0)),
                     _scale(occ, w.get("occupation", 0.0)),
+                    _scale(semantic, w.get("semantic", 0.0)),
                 ]
             )
             text_weights.append(w.get("text", 0.0))

@@ -55,7 +55,7 @@ __all__ = [
 _MAGIC = b"HWX1"
 _HEADER = struct.Struct("<4sI")
 # The row's column blocks, in the featurizer's order (Featurizer.offsets).
-_BLOCKS = ("concepts", "skills", "occupation")
+_BLOCKS = ("concepts", "skills", "occupation", "semantic")
 _VERSIONS: dict[int, tuple[Featurizer, str]] = {}
 
 

@@ -32,6 +32,7 @@ from rapidfuzz.distance import OSA
 
 from matching.esco_import import FORMAT_VERSION, TaxonomyData, is_taxonomy_dir, read_dir
 from matching.search import WordIndex
+from matching.semantic import OccupationSpace
 from matching.text import TEXT_FEATURES, hash_token, normalise, tokens
 
 __all__ = ["ATTRIBUTION", "Resolution", "SearchHit", "Taxonomy", "normalise"]
@@ -194,7 +195,7 @@ def _shipped_dir() -> Path:
     return Path(str(resources.files("matching").joinpath("data")))
 
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 
 
 def _fingerprint(folder: Path) -> str:
@@ -202,10 +203,16 @@ def _fingerprint(folder: Path) -> str:
     changed index layout must never be read from an old cache file)."""
     where = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
     parts = [f"format{FORMAT_VERSION}", f"cache{_CACHE_VERSION}"]
-    for module in ("taxonomy.py", "text.py", "esco_import.py"):
+    for module in ("taxonomy.py", "text.py", "esco_import.py", "semantic.py"):
         stat = (Path(__file__).parent / module).stat()
         parts.append(f"{module}:{stat.st_size}:{stat.st_mtime_ns}")
-    for name in ("meta.json", "concepts.tsv.gz", "labels.tsv.gz", "relations.tsv.gz"):
+    for name in (
+        "meta.json",
+        "concepts.tsv.gz",
+        "labels.tsv.gz",
+        "relations.tsv.gz",
+        "descriptions.tsv.gz",
+    ):
         file = folder / name
         if file.is_file():
             stat = file.stat()
@@ -277,6 +284,10 @@ class Taxonomy:
         for (uri, lang), value in data.labels.items():
             if uri in self._attrs:
                 self._labels[uri][lang] = value
+        self._descriptions: dict[str, dict[str, str]] = defaultdict(dict)
+        for (uri, lang), text in data.descriptions.items():
+            if uri in self._attrs:
+                self._descriptions[uri][lang] = text
         self._isco_by_code = {
             self._attrs[uri][1]: uri for uri in self._uris["isco_group"] if self._attrs[uri][1]
         }
@@ -332,6 +343,7 @@ class Taxonomy:
         state["_resolved"] = {}
         # The search box's word index too, or each worker's first search would build it.
         state["_word_indexes"] = {kind: self._word_index(kind) for kind in KINDS}
+        state["_occupation_space"] = self.occupation_space()
         state.pop("_demands", None)
         return state
 
@@ -408,6 +420,22 @@ class Taxonomy:
             if candidate in labels:
                 return labels[candidate][0]
         return None
+
+    def label_in(self, uri: str, lang: str) -> str | None:
+        """Preferred label in ``lang`` only (None when the taxonomy has none in it)."""
+        return self._labels.get(uri, {}).get(lang, (None, ()))[0]
+
+    def description(self, uri: str, lang: str = "en") -> str | None:
+        """An occupation's description in ``lang`` (None when the taxonomy has none)."""
+        return self._descriptions.get(uri, {}).get(lang)
+
+    def occupation_space(self) -> OccupationSpace:
+        """Text projected onto occupations (:mod:`matching.semantic`), built once and kept
+        in the cache file with the other derived lookups."""
+        space = self.__dict__.get("_occupation_space")
+        if space is None:
+            space = self._occupation_space = OccupationSpace.build(self)
+        return space
 
     def alternative_labels(self, uri: str, lang: str = "en") -> tuple[str, ...]:
         """Alternative labels of ``uri`` in ``lang`` (empty if none)."""

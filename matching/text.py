@@ -13,6 +13,7 @@ __all__ = [
     "STOP_WORDS",
     "TEXT_FEATURES",
     "hash_token",
+    "language_of",
     "normalise",
     "normalise_arabic",
     "prose_language",
@@ -171,13 +172,24 @@ def _stem(word: str, lang: str) -> str:
     return stem
 
 
-def prose_tokens(text: str) -> list[str]:
+def language_of(text: str) -> str:
+    """The prose language of ``text``: ``ar`` when most of its words are in Arabic script,
+    otherwise en, fr or es as :func:`prose_language` guesses."""
+    words = _PROSE_WORD.findall((text or "").casefold())
+    arabic = sum(1 for w in words if _ARABIC_CHAR.match(w))
+    if words and arabic * 2 > len(words):
+        return "ar"
+    return prose_language([w for w in words if not _ARABIC_CHAR.match(w)])
+
+
+def prose_tokens(text: str, lang: str | None = None) -> list[str]:
     """Stemmed content words of free text, in the language the text is written in.
 
     Arabic-script words are normalised (:func:`normalise_arabic`) and stemmed as Arabic; the
     rest of the text is stemmed as English, French or Spanish, whichever its stop words say.
     Accents are stripped after stemming (the stemmers need them), so "gestión" and "gestion"
-    agree. Stop words and one-letter words are dropped.
+    agree. Stop words and one-letter words are dropped. ``lang`` (en, fr or es) skips the
+    guess for text whose language is known but too short to tell, such as a taxonomy label.
     """
     if not text:
         return []
@@ -186,7 +198,8 @@ def prose_tokens(text: str) -> list[str]:
         lowered = normalise_arabic(lowered)
     words = _PROSE_WORD.findall(lowered)
     latin = [w for w in words if not _ARABIC_CHAR.match(w)]
-    lang = prose_language(latin) if latin else "en"
+    if lang not in _LATIN_STOP:
+        lang = prose_language(latin) if latin else "en"
     stop = _LATIN_STOP[lang]
     result = []
     for word in words:

@@ -51,6 +51,7 @@ CRITERION_LABELS = {
     "skills": _l("Overall skill profile"),
     "occupation": _l("Occupation"),
     "text": _l("Description and summary"),
+    "semantic": _l("Kind of work described"),
     "language": _l("Languages"),
     "availability": _l("Availability"),
     "experience": _l("Experience"),

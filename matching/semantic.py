@@ -1,0 +1,168 @@
+"""The occupation space: free text read as the ESCO occupations it is most like.
+
+Prose channels compare words, so a CV that says "prepared the municipal budget" and terms of
+reference that ask for "public finance management" share nothing. This channel compares
+what both texts are *about*: each text is scored against every ESCO occupation's own
+description (its labels, its description where the taxonomy has one, and the labels of its
+essential and optional skills) with TF-IDF cosine in the text's language, the best
+:data:`TOP` occupations are kept and normalised, and two records are compared by the cosine
+of those occupation vectors (explicit semantic analysis, Gabrilovich and Markovitch 2007,
+with ESCO occupations as the concepts).
+
+The anchors are built per language from the labels the taxonomy holds (English, French and
+Spanish as shipped; Arabic once ``placement taxonomy load`` brings Arabic labels), and the
+occupation vector does not depend on the language, so a French CV and English terms of
+reference meet in the same space. Text in a language without anchors gives no vector and
+the channel is simply absent for it (the prose channel still reads it).
+
+Like every taxonomy vector, a text's occupation vector depends on that text and the taxonomy
+only, never on the other records: one edit recomputes one vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.text import PROSE_LANGUAGES, language_of, prose_tokens
+
+if TYPE_CHECKING:
+    from matching.taxonomy import Taxonomy
+
+__all__ = ["TITLE_WEIGHT", "TOP", "OccupationSpace"]
+
+#: Occupations kept per text: enough for a career that spans several related roles, few
+#: enough that the long tail of weak resemblances does not drown the strong ones.
+TOP = 20
+#: Weight of a record's title (the need's title, the expert's stated occupation) read on its
+#: own, added to the reading of all its text: the title names the role, the rest describes
+#: it, and a long description must not bury what the role is.
+TITLE_WEIGHT = 0.5
+#: Anchors with fewer content words than this say too little to be a concept of their own.
+_MIN_ANCHOR_WORDS = 3
+
+
+@dataclass
+class _Anchors:
+    """One language's occupation anchors: vocabulary, IDF and (words x occupations) weights."""
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    by_word: sp.csr_matrix
+
+
+class OccupationSpace:
+    """Project text onto ESCO occupations (see the module docstring)."""
+
+    def __init__(self, anchors: Mapping[str, _Anchors], n_occupations: int) -> None:
+        self.anchors = dict(anchors)
+        self.n_occupations = n_occupations
+
+    @classmethod
+    def build(cls, taxonomy: Taxonomy) -> OccupationSpace:
+        """Anchors for every prose language the taxonomy has labels in."""
+        uris = taxonomy.uris("occupation")
+        anchors = {}
+        for lang in PROSE_LANGUAGES:
+            if lang not in taxonomy.languages:
+                continue
+            texts = [_anchor_text(taxonomy, uri, lang) for uri in uris]
+            built = _fit(texts, lang)
+            if built is not None:
+                anchors[lang] = built
+        return cls(anchors, len(uris))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self.anchors))
+
+    def project(self, texts: Iterable[str], title: str | None = None) -> dict[int, float]:
+        """Unit occupation vector ``{occupation column: weight}`` of the texts read as one,
+        plus :data:`TITLE_WEIGHT` times the reading of ``title`` alone; empty when they have
+        no words the anchors of their language know."""
+        vector = self._read(" ".join(t for t in texts if t))
+        if title:
+            for col, weight in self._read(title).items():
+                vector[col] = vector.get(col, 0.0) + TITLE_WEIGHT * weight
+        if not vector:
+            return {}
+        norm = float(np.sqrt(sum(w * w for w in vector.values())))
+        return {col: w / norm for col, w in sorted(vector.items())}
+
+    def _read(self, text: str) -> dict[int, float]:
+        """The top occupations of one text, unit-normalised (empty when none)."""
+        if not text.strip():
+            return {}
+        lang = language_of(text)
+        anchors = self.anchors.get(lang)
+        if anchors is None:
+            return {}
+        counts: dict[int, int] = {}
+        for token in _words(text, lang):
+            col = anchors.vocabulary.get(token)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return {}
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        weights = tf * anchors.idf[cols]
+        weights /= np.linalg.norm(weights)
+        query = sp.csr_matrix((weights, cols, [0, len(cols)]), shape=(1, anchors.by_word.shape[0]))
+        scores = (query @ anchors.by_word).toarray().ravel()
+        k = min(TOP, int((scores > 0).sum()))
+        if k == 0:
+            return {}
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        values = scores[top] / np.linalg.norm(scores[top])
+        return {int(c): float(v) for c, v in zip(top, values, strict=True)}
+
+
+def _words(text: str, lang: str) -> list[str]:
+    """The prose channel's stemmed words, without numbers: "12" or "2019" says nothing about
+    which occupation a text is about."""
+    return [t for t in prose_tokens(text, lang) if not t[0].isdigit()]
+
+
+def _anchor_text(taxonomy: Taxonomy, uri: str, lang: str) -> str:
+    """An occupation's words in one language: its labels, description and skill labels."""
+    parts = [taxonomy.label_in(uri, lang) or "", *taxonomy.alternative_labels(uri, lang)]
+    parts.append(taxonomy.description(uri, lang) or "")
+    for skill in taxonomy.occupation_skills(uri):
+        parts.append(taxonomy.label_in(skill, lang) or "")
+    return " ".join(p for p in parts if p)
+
+
+def _fit(texts: list[str], lang: str) -> _Anchors | None:
+    """Sublinear TF-IDF (smoothed IDF) of the anchor texts, rows L2-normalised, transposed
+    to words x occupations for one product per projected text."""
+    vocabulary: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for r, text in enumerate(texts):
+        counts: dict[int, int] = {}
+        for token in _words(text, lang):
+            col = vocabulary.setdefault(token, len(vocabulary))
+            counts[col] = counts.get(col, 0) + 1
+        if len(counts) < _MIN_ANCHOR_WORDS:
+            continue
+        rows.extend([r] * len(counts))
+        cols.extend(counts)
+        vals.extend(counts.values())
+    if not rows:
+        return None
+    tf = sp.csr_matrix(
+        (1.0 + np.log(np.asarray(vals, dtype=np.float64)), (rows, cols)),
+        shape=(len(texts), len(vocabulary)),
+    )
+    df = np.bincount(tf.indices, minlength=len(vocabulary))
+    idf = np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0
+    weighted = tf @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
+    norms[norms == 0] = 1.0
+    unit = sp.diags(1.0 / norms) @ weighted
+    return _Anchors(vocabulary, idf, sp.csr_matrix(unit.T))
