@@ -163,3 +163,6 @@ class NeedRanking(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # [[profile id, expert uuid, score, components, explanation], ...], best first
     entries: Mapped[list[list[object]]] = mapped_column(JSON, nullable=False)
+    # Who of them may be shown, as checked when it was made: {"rules": what the verdicts hold
+    # for, "experts": [[profile id, change stamp, shown], ...]} (placement/matches/stamps.py).
+    checks: Mapped[dict[str, object] | None] = mapped_column(JSON)
