@@ -443,7 +443,10 @@ def forget_rankings() -> None:
 
 
 def with_profiles(ranked: list[tuple[int, Match]]) -> list[RankedExpert]:
-    """The ranked pairs with their profiles loaded (four queries), in the same order."""
+    """The ranked pairs with their profiles loaded (four queries; none for no pair), in the
+    same order."""
+    if not ranked:
+        return []
     profiles = {
         p.id: p
         for p in _candidate_profiles(
