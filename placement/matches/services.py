@@ -22,6 +22,7 @@ from matching.engine import Match, Matcher
 from matching.evidence import has_skill_evidence
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
+from matching.records import Need as NeedRecord
 from placement.database import commit_apart, in_read_request, reads_only
 from placement.extensions import db
 from placement.matches.records import expert_record, need_record
@@ -280,7 +281,7 @@ def kept_ranking(
     key = _RankingOf.of(need, for_host, pool).key(need.uuid)
     checks_key = _checks_key(need, for_host)
     cached = _RANKINGS.get(key, seconds)
-    checks = _CHECKS.get(checks_key, float("inf"))
+    checks = in_memory = _CHECKS.get(checks_key, float("inf"))
     if cached is None and (stored := _stored_ranking(need, for_host, pool, seconds)):
         cached, age, stored_checks = stored
         _RANKINGS.put(key, cached, age)
@@ -288,7 +289,7 @@ def kept_ranking(
     if cached is None:
         return None
     kept, rechecked = _still_eligible(need, cached, for_host, limit, checks)
-    if rechecked is not checks:
+    if rechecked is not None and rechecked is not in_memory:
         _CHECKS.put(checks_key, rechecked)
     if len(kept) >= limit or len(cached) < pool:
         return kept
@@ -533,11 +534,27 @@ def _rules_key(need: Need) -> str:
     )
 
 
+def _constraint_need(need: Need) -> NeedRecord:
+    """The engine's record of the need with just what the hard rules read (country, dates,
+    duration, languages: the fields of :func:`_rules_key`), so that a re-check does not load
+    the need's institution and skills."""
+    return NeedRecord(
+        id=str(need.uuid),
+        institution="",
+        country=need.country,
+        title=need.title,
+        start=need.start,
+        end=need.end,
+        duration_weeks=need.duration_weeks,
+        languages=tuple(Language(x.code, x.level.value) for x in need.languages),
+    )
+
+
 def _judge(need: Need, expert_ids: list[int], for_host: bool) -> dict[int, bool]:
     """Whether each of these experts may be shown for ``need`` now: consents, was not erased
     and passes the hard constraints (the same rules the engine applies), read from the
     database now in five queries (plain rows, not ORM objects)."""
-    record = need_record(need)
+    record = _constraint_need(need)
     records = _constraint_records(expert_ids)
     allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
     rules = programme_rules(need.programme, booked_windows(list(records)))

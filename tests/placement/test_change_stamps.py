@@ -386,3 +386,25 @@ def test_a_bulk_write_moves_every_stamp_and_a_rollback_none(app_ctx: None) -> No
     assert _stamp(experts[1].id) > bulk[1]
     db.session.rollback()
     assert [_stamp(e.id) for e in experts] == bulk
+
+
+def test_the_re_check_judges_on_what_the_engine_reads_of_the_need(app_ctx: None) -> None:
+    """The lighter record the re-check builds carries every field the hard rules read."""
+    from matching.eligibility import exclusion_reasons
+    from placement.matches.records import expert_record, need_record
+
+    need = factories.NeedFactory(programme=factories.ProgrammeFactory())
+    full, light = need_record(need), services._constraint_need(need)
+    for field in ("id", "country", "start", "end", "duration_weeks", "languages"):
+        assert getattr(light, field) == getattr(full, field), field
+    experts = [
+        factories.ExpertFactory(),
+        factories.ExpertFactory(residence_country="SL"),
+        factories.ExpertFactory(origin_country="GH"),
+    ]
+    experts[0].languages[0].level = CEFRLevel.A1
+    db.session.commit()
+    rules = services.programme_rules(need.programme, {})
+    for expert in experts:
+        record = expert_record(expert)
+        assert exclusion_reasons(record, light, rules) == exclusion_reasons(record, full, rules)
