@@ -42,6 +42,8 @@ from placement.models import (
     Placement,
 )
 
+# Ids per statement (IN lists stay well under every driver's limit).
+CHUNK = 1000
 # Rows that belong to one expert, by their expert_id.
 _CHILDREN = (ExpertLanguage, ExpertSkill, AvailabilityWindow, Placement)
 _TABLES = frozenset(model.__table__.name for model in (ExpertProfile, ConsentRecord, *_CHILDREN))
@@ -72,7 +74,10 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
     """Profile ids and user ids whose experts this flush changed."""
     experts: set[int] = set()
     users: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    # Dirty only if something really changed: a value set to itself writes nothing, and must
+    # not make a read request write the stamp.
+    dirty = [obj for obj in session.dirty if session.is_modified(obj)]
+    for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, ExpertProfile):
             if obj.id is not None:
                 experts.add(obj.id)
@@ -87,13 +92,16 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
 def _bump_changed(session: Session, _context: object) -> None:
     """Bump the stamp of every expert this flush changed, in the flush's transaction."""
     experts, users = _touched(session)
+    if not experts and not users:
+        return
     connection = session.connection()
     profile = ExpertProfile.__table__
     bump = {"change_stamp": profile.c.change_stamp + 1}
-    if experts:
-        connection.execute(update(profile).where(profile.c.id.in_(sorted(experts))).values(bump))
-    if users:
-        connection.execute(update(profile).where(profile.c.user_id.in_(sorted(users))).values(bump))
+    for column, ids in ((profile.c.id, sorted(experts)), (profile.c.user_id, sorted(users))):
+        for start in range(0, len(ids), CHUNK):  # an import flushes thousands at once
+            connection.execute(
+                update(profile).where(column.in_(ids[start : start + CHUNK])).values(bump)
+            )
 
 
 @event.listens_for(Session, "do_orm_execute")

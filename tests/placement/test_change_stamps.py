@@ -408,3 +408,13 @@ def test_the_re_check_judges_on_what_the_engine_reads_of_the_need(app_ctx: None)
     for expert in experts:
         record = expert_record(expert)
         assert exclusion_reasons(record, light, rules) == exclusion_reasons(record, full, rules)
+
+
+def test_a_value_set_to_itself_moves_no_stamp(app_ctx: None) -> None:
+    """Nothing is written then, so a page that only reads never writes a stamp either."""
+    expert = factories.ExpertFactory()
+    before = _stamp(expert.id)
+    profile = db.session.get(ExpertProfile, expert.id)
+    profile.summary = profile.summary
+    db.session.commit()
+    assert _stamp(expert.id) == before
