@@ -20,7 +20,8 @@ candidates for each ``--limits`` (the host page keeps 60 for the 20 it shows). E
 Scenarios: nothing changed since the last view (the usual view); one candidate changed before
 each view (a language edit, committed); a third of the shown candidates changed before each
 view; and the first view in a worker (nothing in memory: the stored row is read, with its
-checks for "after"). Also the whole host page (test client, signed in), old and new. Statements
+checks for "after"). Also the whole host page (test client, signed in), old and new, and what
+the stamps cost a write (a language edit committed, without and with the stamp hook). Statements
 are counted with a ``before_cursor_execute`` listener. Both paths alternate view by view (and
 which goes first), so the machine's load falls on both alike; the load average is printed with
 the figures.
@@ -253,6 +254,8 @@ def main() -> None:
         for limit in [int(x) for x in args.limits.split(",")]:
             bench.ranking(limit, need_uuid, eligible, before, after)
 
+        writes(eligible, statements, args.page_views, rng)
+        # Last: the test client's requests share this app context (its ``g`` says "reading").
         page(app, host.user, need_uuid, before, after, statements, args.page_views)
         print(f"\nload average at the end: {load_average()}")
 
@@ -420,6 +423,36 @@ def page(app, user, need_uuid, before, after, statements, views: int) -> None:
     for label in paths:
         print(
             f"{'GET /host/needs/<id>':<50} {label:<7} {quantiles(times[label]):<34} "
+            f"{statistics.mean(counts[label]):.1f}",
+            flush=True,
+        )
+
+
+def writes(eligible: list[int], statements: list[int], edits: int, rng: random.Random) -> None:
+    """What the stamps cost a write: one expert's language edit and its commit (with the
+    stored-features hook, as always), without the stamp hook (ca8c2ce) and with it."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from placement.matches import stamps
+
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    counts: dict[str, list[int]] = {"before": [], "after": []}
+    for edit in range(edits):
+        for label in ("before", "after") if edit % 2 else ("after", "before"):
+            if label == "before":
+                event.remove(Session, "after_flush", stamps._bump_changed)
+            statements[0] = 0
+            started = time.perf_counter()
+            Bench.edit([rng.choice(eligible)])
+            times[label].append(time.perf_counter() - started)
+            counts[label].append(statements[0])
+            if label == "before":
+                event.listen(Session, "after_flush", stamps._bump_changed)
+    print("\n== a write: one expert's language edit, committed (features hook included) ==")
+    for label in times:
+        print(
+            f"{'edit + commit':<50} {label:<7} {quantiles(times[label]):<34} "
             f"{statistics.mean(counts[label]):.1f}",
             flush=True,
         )
