@@ -20,14 +20,16 @@ so every committed change moves it, and a transaction that rolls back takes its 
 The verdict is stored with the stamp read *before* the facts it was judged on, so a change
 committed between the two reads only costs one more re-check.
 
-Writes through the session's unit of work are seen. A bulk UPDATE or DELETE of one of those
-tables through the session (``session.execute(update(...))``), which the unit of work does not
-see, bumps every expert: rare, and correct. A write on a raw connection is not seen; nothing in
-the application writes those tables that way.
+Writes through the session's unit of work are seen. A bulk write of one of those tables through
+the session (``session.execute(insert(...), rows)``, ``update(...)``), which the unit of work
+does not see, is seen too: an INSERT bumps the experts its rows name; an UPDATE or DELETE, not
+saying which rows it touches, bumps every expert (rare, and correct). A write on a raw
+connection is not seen; nothing in the application writes those tables that way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, event, inspect, select, update
@@ -88,15 +90,11 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
     return experts, users
 
 
-@event.listens_for(Session, "after_flush")
-def _bump_changed(session: Session, _context: object) -> None:
-    """Bump the stamp of every expert this flush changed, in the flush's transaction."""
-    experts, users = _touched(session)
-    if not experts and not users:
-        return
-    connection = session.connection()
+def _bump(session: Session, experts: Iterable[int] = (), users: Iterable[int] = ()) -> None:
+    """Bump the stamps of these profiles and of these users' profiles."""
     profile = ExpertProfile.__table__
     bump = {"change_stamp": profile.c.change_stamp + 1}
+    connection = session.connection()
     for column, ids in ((profile.c.id, sorted(experts)), (profile.c.user_id, sorted(users))):
         for start in range(0, len(ids), CHUNK):  # an import flushes thousands at once
             connection.execute(
@@ -104,18 +102,45 @@ def _bump_changed(session: Session, _context: object) -> None:
             )
 
 
+@event.listens_for(Session, "after_flush")
+def _bump_changed(session: Session, _context: object) -> None:
+    """Bump the stamp of every expert this flush changed, in the flush's transaction."""
+    experts, users = _touched(session)
+    if experts or users:
+        _bump(session, experts, users)
+
+
+# The column of a bulk-inserted row that names whose stamp moves.
+_OWNER = {
+    ExpertProfile.__table__.name: "id",
+    ConsentRecord.__table__.name: "user_id",
+    **{model.__table__.name: "expert_id" for model in _CHILDREN},
+}
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _bump_after_bulk_write(state: ORMExecuteState) -> Any:
-    """A bulk UPDATE or DELETE of a watched table: which experts it touched is not known, so
-    every expert's stamp moves."""
-    if not (state.is_update or state.is_delete):
+    """A bulk write of a watched table, which the unit of work does not see: the rows of an
+    INSERT name their experts (or users); for an UPDATE or DELETE, or an INSERT whose rows do
+    not say, which experts it touched is not known, so every expert's stamp moves."""
+    if not (state.is_insert or state.is_update or state.is_delete):
         return None
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) not in _TABLES:
+    owner = _OWNER.get(getattr(table, "name", None))  # type: ignore[arg-type]
+    if owner is None:
         return None
     result = state.invoke_statement()
-    profile = ExpertProfile.__table__
-    state.session.connection().execute(
-        update(profile).values(change_stamp=profile.c.change_stamp + 1)
-    )
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    named = {row.get(owner) for row in rows}
+    if state.is_insert and rows and None not in named:
+        if owner == "user_id":
+            _bump(state.session, users=named)  # type: ignore[arg-type]
+        else:
+            _bump(state.session, experts=named)  # type: ignore[arg-type]
+    else:
+        profile = ExpertProfile.__table__
+        state.session.connection().execute(
+            update(profile).values(change_stamp=profile.c.change_stamp + 1)
+        )
     return result

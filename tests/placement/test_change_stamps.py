@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 
 from placement.extensions import db
 from placement.matches import services
@@ -370,7 +370,7 @@ def test_a_placement_moves_the_stamp_of_each_expert_it_concerns(app_ctx: None) -
     assert after[0] > before[0] and after[1] > before[1] and after[2] == before[2]
 
 
-def test_a_bulk_write_moves_every_stamp_and_a_rollback_none(app_ctx: None) -> None:
+def test_bulk_writes_move_the_stamps_and_a_rollback_none(app_ctx: None) -> None:
     experts = [factories.ExpertFactory() for _ in range(3)]
     before = [_stamp(e.id) for e in experts]
     db.session.execute(
@@ -381,6 +381,22 @@ def test_a_bulk_write_moves_every_stamp_and_a_rollback_none(app_ctx: None) -> No
     db.session.commit()
     bulk = [_stamp(e.id) for e in experts]
     assert all(b > a for a, b in zip(before, bulk, strict=True))
+    db.session.execute(
+        insert(ConsentRecord),
+        [
+            {
+                "user_id": experts[2].user_id,
+                "purpose": ConsentPurpose.PROCESSING,
+                "granted": False,
+                "text_version": "test",
+            }
+        ],
+    )
+    db.session.commit()
+    # An insert names whose row it is: only that expert's stamp moves.
+    after_insert = [_stamp(e.id) for e in experts]
+    assert after_insert[2] > bulk[2] and after_insert[:2] == bulk[:2]
+    bulk = after_insert
     db.session.get(ExpertProfile, experts[1].id).summary = "Never saved."
     db.session.flush()
     assert _stamp(experts[1].id) > bulk[1]
