@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, delete, select
@@ -493,10 +494,10 @@ class _Checks:
     def from_json(cls, data: Mapping[str, object] | None) -> _Checks | None:
         if not data:
             return None
-        experts = data.get("experts") or []
+        experts: Any = data.get("experts") or []
         return cls(
             str(data.get("rules")),
-            {int(i): (int(stamp), bool(ok)) for i, stamp, ok in experts},  # type: ignore[attr-defined]
+            {int(i): (int(stamp), bool(ok)) for i, stamp, ok in experts},
         )
 
 
@@ -596,7 +597,9 @@ def _still_eligible(
     what the rules read, are judged again from the database (:func:`_judge`)."""
     rules = _rules_key(need)
     usable = checks is not None and checks.rules == rules
-    known: dict[int, tuple[int, bool]] = dict(checks.verdicts) if usable else {}  # type: ignore[union-attr]
+    known: dict[int, tuple[int, bool]] = (
+        dict(checks.verdicts) if checks is not None and usable else {}
+    )
     changed = not usable
     kept: list[tuple[int, Match]] = []
     start, size = 0, limit + RECHECK_MARGIN

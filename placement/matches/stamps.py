@@ -126,18 +126,19 @@ def _bump_after_bulk_write(state: ORMExecuteState) -> Any:
     if not (state.is_insert or state.is_update or state.is_delete):
         return None
     table = getattr(state.statement, "table", None)
-    owner = _OWNER.get(getattr(table, "name", None))  # type: ignore[arg-type]
+    owner = _OWNER.get(str(getattr(table, "name", "")))
     if owner is None:
         return None
     result = state.invoke_statement()
     params = state.parameters
     rows = params if isinstance(params, list) else [params] if params else []
-    named = {row.get(owner) for row in rows}
+    named = [row.get(owner) for row in rows]
     if state.is_insert and rows and None not in named:
+        ids = {int(i) for i in named}
         if owner == "user_id":
-            _bump(state.session, users=named)  # type: ignore[arg-type]
+            _bump(state.session, users=ids)
         else:
-            _bump(state.session, experts=named)  # type: ignore[arg-type]
+            _bump(state.session, experts=ids)
     else:
         profile = ExpertProfile.__table__
         state.session.connection().execute(
