@@ -7,8 +7,11 @@ never ranked, and one who did not consent to sharing is never shown to a host.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, delete, select
@@ -20,9 +23,11 @@ from matching.engine import Match, Matcher
 from matching.evidence import has_skill_evidence
 from matching.records import Expert as ExpertRecord
 from matching.records import Language, Window
+from matching.records import Need as NeedRecord
 from placement.database import commit_apart, in_read_request, reads_only
 from placement.extensions import db
 from placement.matches.records import expert_record, need_record
+from placement.matches.stamps import change_stamps
 from placement.matches.stored_index import (
     country_block,
     country_experts,
@@ -245,19 +250,23 @@ def ranked_expert_ids(
     TESTING unless set): in the database, for every worker (one fit per need, not one per
     worker), and in each worker's memory. A kept ranking is re-checked on every use: whoever
     withdrew consent, was erased or became ineligible (booked, profile changed) since is dropped
-    at once. New or improved profiles show up when the ranking expires, or when the need is
-    edited."""
+    at once; the re-check reads the experts' change stamps and re-reads the facts of only
+    those whose stamp moved (:mod:`placement.matches.stamps`). New or improved profiles show up
+    when the ranking expires, or when the need is edited."""
     kept = kept_ranking(need, limit, for_host=for_host)
     if kept is not None:
         return kept
     pool = limit * OVERFETCH
     of = _RankingOf.of(need, for_host, pool)  # before ranking: the need may change meanwhile
     ranked = _rank_experts(need, pool, for_host)
-    if cache_seconds() > 0:
-        _RANKINGS.put(of.key(need.uuid), ranked)
-        if in_read_request():
-            _store_ranking(of, ranked)
-    return ranked[:limit]
+    if cache_seconds() <= 0:
+        return ranked[:limit]
+    checks = _checked_now(need, ranked, for_host)
+    _RANKINGS.put(of.key(need.uuid), ranked)
+    _CHECKS.put(_checks_key(need, for_host), checks)
+    if in_read_request():
+        _store_ranking(of, ranked, checks)
+    return [pair for pair in ranked if checks.shown(pair[0])][:limit]
 
 
 def kept_ranking(
@@ -271,13 +280,18 @@ def kept_ranking(
         return None
     pool = limit * OVERFETCH
     key = _RankingOf.of(need, for_host, pool).key(need.uuid)
+    checks_key = _checks_key(need, for_host)
     cached = _RANKINGS.get(key, seconds)
+    checks = in_memory = _CHECKS.get(checks_key, float("inf"))
     if cached is None and (stored := _stored_ranking(need, for_host, pool, seconds)):
-        cached, age = stored
+        cached, age, stored_checks = stored
         _RANKINGS.put(key, cached, age)
+        checks = stored_checks if checks is None else checks
     if cached is None:
         return None
-    kept = _still_eligible(need, cached, for_host, limit)
+    kept, rechecked = _still_eligible(need, cached, for_host, limit, checks)
+    if rechecked is not None and rechecked is not in_memory:
+        _CHECKS.put(checks_key, rechecked)
     if len(kept) >= limit or len(cached) < pool:
         return kept
     return None
@@ -293,16 +307,19 @@ def rank_and_keep(need_id: int, for_host: bool = True, limit: int = HOST_SHOWN) 
     pool = limit * OVERFETCH
     of = _RankingOf.of(need, for_host, pool)
     ranked = _rank_experts(need, pool, for_host)
-    _replace_ranking(of, ranked)
+    checks = _checked_now(need, ranked, for_host)
+    _replace_ranking(of, ranked, checks)
     _RANKINGS.put(of.key(need.uuid), ranked)
+    _CHECKS.put(_checks_key(need, for_host), checks)
     return len(ranked)
 
 
 def _stored_ranking(
     need: Need, for_host: bool, pool: int, seconds: float
-) -> tuple[list[tuple[int, Match]], float] | None:
+) -> tuple[list[tuple[int, Match]], float, _Checks | None] | None:
     """The ranking another worker made for this version of the need, if made less than
-    ``seconds`` ago, with its age."""
+    ``seconds`` ago, with its age and the checks made with it (None for a row stored before
+    the checks were)."""
     stored = db.session.scalar(
         select(NeedRanking).where(
             NeedRanking.need_id == need.id,
@@ -321,7 +338,7 @@ def _stored_ranking(
         (expert_id, Match(str(need.uuid), expert_uuid, score, components, explanation))
         for expert_id, expert_uuid, score, components, explanation in stored.entries
     ]
-    return ranked, age
+    return ranked, age, _Checks.from_json(stored.checks)
 
 
 @dataclass(frozen=True)
@@ -344,17 +361,19 @@ class _RankingOf:
         return (str(need_uuid), self.need_version, self.programme_id, self.for_host, self.pool)
 
 
-def _store_ranking(of: _RankingOf, ranked: list[tuple[int, Match]]) -> None:
+def _store_ranking(of: _RankingOf, ranked: list[tuple[int, Match]], checks: _Checks) -> None:
     """Keep the ranking for the other workers. Only from a page view, in a transaction of its
     own: inside a write it would commit that write early. Two workers storing at once is
     harmless (the second is refused by the unique key and the first kept)."""
     try:
-        commit_apart(lambda: _replace_ranking(of, ranked))
+        commit_apart(lambda: _replace_ranking(of, ranked, checks))
     except IntegrityError:
         db.session.rollback()
 
 
-def _replace_ranking(of: _RankingOf, ranked: list[tuple[int, Match]]) -> None:
+def _replace_ranking(
+    of: _RankingOf, ranked: list[tuple[int, Match]], checks: _Checks | None = None
+) -> None:
     db.session.execute(
         delete(NeedRanking).where(
             NeedRanking.need_id == of.need_id,
@@ -373,6 +392,7 @@ def _replace_ranking(of: _RankingOf, ranked: list[tuple[int, Match]]) -> None:
                 [expert_id, m.expert_id, m.score, m.components, m.explanation]
                 for expert_id, m in ranked
             ],
+            checks=None if checks is None else checks.to_json(),
         )
     )
 
@@ -405,10 +425,13 @@ def refresh_rankings(_today: date) -> int:
             needs = list({need.id: need for need, _pool in members}.values())
             rankings = [_RankingOf.of(need, for_host, pool) for need, pool in members]
             ranked = _rank_needs(needs, max(pool for _need, pool in members), for_host)
-            made += [(of, ranked[of.need_id][: of.pool]) for of in rankings]
+            by_id = {need.id: need for need in needs}
+            for of in rankings:
+                mine = ranked[of.need_id][: of.pool]
+                made.append((of, mine, _checked_now(by_id[of.need_id], mine, for_host)))
         db.session.commit()  # the read transaction ends; the job's write begins
-    for of, ranked in made:
-        _replace_ranking(of, ranked)
+    for of, mine, checks in made:
+        _replace_ranking(of, mine, checks)
     return len(made)
 
 
@@ -418,10 +441,14 @@ def forget_rankings() -> None:
     db.session.execute(delete(NeedRanking))
     forget_blocks()
     _RANKINGS.clear()
+    _CHECKS.clear()
 
 
 def with_profiles(ranked: list[tuple[int, Match]]) -> list[RankedExpert]:
-    """The ranked pairs with their profiles loaded (four queries), in the same order."""
+    """The ranked pairs with their profiles loaded (four queries; none for no pair), in the
+    same order."""
+    if not ranked:
+        return []
     profiles = {
         p.id: p
         for p in _candidate_profiles(
@@ -433,6 +460,9 @@ def with_profiles(ranked: list[tuple[int, Match]]) -> list[RankedExpert]:
 
 # need key -> ranking pool [(expert id, match)], see experts_for_need.
 _RANKINGS: ProcessCache[list[tuple[int, Match]]] = ProcessCache()
+# (need id, for host) -> the latest checks of its kept candidates (they hold while the stamps
+# and the rules they were read under do, so they do not expire; see _still_eligible).
+_CHECKS: ProcessCache[_Checks] = ProcessCache(size=4096)
 
 
 def cache_seconds() -> float:
@@ -440,30 +470,150 @@ def cache_seconds() -> float:
     return float(config.get("MATCH_CACHE_SECONDS", 0 if config.get("TESTING") else 300))
 
 
+@dataclass(frozen=True)
+class _Checks:
+    """Who of a need's kept candidates may be shown, as last read: profile id -> (the expert's
+    change stamp when read, shown or not). The verdicts hold for ``rules``, what of the need
+    and its programme the hard rules read (:func:`_rules_key`), and for one kind of reader
+    (host or staff: the consent asked for differs); a verdict whose stamp is still the
+    expert's is still true (:mod:`placement.matches.stamps`)."""
+
+    rules: str
+    verdicts: Mapping[int, tuple[int, bool]]
+
+    def shown(self, expert_id: int) -> bool:
+        return self.verdicts.get(expert_id, (0, False))[1]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rules": self.rules,
+            "experts": [[i, stamp, ok] for i, (stamp, ok) in self.verdicts.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object] | None) -> _Checks | None:
+        if not data:
+            return None
+        experts: Any = data.get("experts") or []
+        return cls(
+            str(data.get("rules")),
+            {int(i): (int(stamp), bool(ok)) for i, stamp, ok in experts},
+        )
+
+
+def _checks_key(need: Need, for_host: bool) -> tuple[int, bool]:
+    return (need.id, for_host)
+
+
+def _rules_key(need: Need) -> str:
+    """What of the need and its programme the hard rules read (countries, dates, duration,
+    languages; the programme's countries and durations), as one string: verdicts made under
+    other values are not reused. Read from the need as loaded, not from its version stamp, so
+    that an edit that does not move ``updated_at`` is seen too."""
+    programme = need.programme
+    rules = (
+        None
+        if programme is None
+        else [
+            programme.id,
+            sorted(programme.eligible_origin_countries or ()),
+            sorted(programme.eligible_residence_countries or ()),
+            programme.min_weeks,
+            programme.max_weeks,
+        ]
+    )
+    languages = sorted([x.code, x.level.value] for x in need.languages)
+    return json.dumps(
+        [
+            need.country,
+            need.start.isoformat(),
+            need.end.isoformat(),
+            need.duration_weeks,
+            languages,
+            rules,
+        ]
+    )
+
+
+def _constraint_need(need: Need) -> NeedRecord:
+    """The engine's record of the need with just what the hard rules read (country, dates,
+    duration, languages: the fields of :func:`_rules_key`), so that a re-check does not load
+    the need's institution and skills."""
+    return NeedRecord(
+        id=str(need.uuid),
+        institution="",
+        country=need.country,
+        title=need.title,
+        start=need.start,
+        end=need.end,
+        duration_weeks=need.duration_weeks,
+        languages=tuple(Language(x.code, x.level.value) for x in need.languages),
+    )
+
+
+def _judge(need: Need, expert_ids: list[int], for_host: bool) -> dict[int, bool]:
+    """Whether each of these experts may be shown for ``need`` now: consents, was not erased
+    and passes the hard constraints (the same rules the engine applies), read from the
+    database now in five queries (plain rows, not ORM objects)."""
+    record = _constraint_need(need)
+    records = _constraint_records(expert_ids)
+    allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
+    rules = programme_rules(need.programme, booked_windows(list(records)))
+    verdicts = {}
+    for expert_id in expert_ids:
+        user_id, expert = records.get(expert_id, (None, None))
+        verdicts[expert_id] = (
+            expert is not None
+            and user_id in allowed
+            and not exclusion_reasons(expert, record, rules)
+        )
+    return verdicts
+
+
+def _checked_now(need: Need, ranked: list[tuple[int, Match]], for_host: bool) -> _Checks:
+    """The verdicts of a ranking just made, for it to be kept with: each expert's stamp is
+    read before the facts it is judged on."""
+    ids = [expert_id for expert_id, _match in ranked]
+    stamps = change_stamps(ids)
+    judged = _judge(need, [i for i in ids if i in stamps], for_host)
+    return _Checks(_rules_key(need), {i: (stamps[i], ok) for i, ok in judged.items()})
+
+
 def _still_eligible(
-    need: Need, cached: list[tuple[int, Match]], for_host: bool, limit: int
-) -> list[tuple[int, Match]]:
+    need: Need,
+    cached: list[tuple[int, Match]],
+    for_host: bool,
+    limit: int,
+    checks: _Checks | None = None,
+) -> tuple[list[tuple[int, Match]], _Checks | None]:
     """The kept ranking's first ``limit`` experts who still consent, were not erased and still
-    pass the hard constraints (the same rules the engine applies), read from the database now.
-    This runs on every view of a need, so it reads plain rows, not ORM objects, and only as far
-    down the ranking as it must: the first ``limit`` and a few more, then further if too many
-    of those dropped out."""
-    record = need_record(need)
+    pass the hard constraints, with the checks as they now stand (``checks`` itself when
+    nothing had to be re-read).
+
+    This runs on every view of a need, so it reads only as far down the ranking as it must
+    (the first ``limit`` and a few more, then further if too many of those dropped out), and
+    for those only their change stamps (one query): an expert whose stamp is the one of their
+    last verdict keeps it; the others, and everyone when the need or its programme changed
+    what the rules read, are judged again from the database (:func:`_judge`)."""
+    rules = _rules_key(need)
+    usable = checks is not None and checks.rules == rules
+    known: dict[int, tuple[int, bool]] = (
+        dict(checks.verdicts) if checks is not None and usable else {}
+    )
+    changed = not usable
     kept: list[tuple[int, Match]] = []
     start, size = 0, limit + RECHECK_MARGIN
     while len(kept) < limit and start < len(cached):
         chunk = cached[start : start + size]
-        records = _constraint_records([expert_id for expert_id, _match in chunk])
-        allowed = _allowed_users([user_id for user_id, _record in records.values()], for_host)
-        rules = programme_rules(need.programme, booked_windows(list(records)))
-        for expert_id, match in chunk:
-            user_id, expert = records.get(expert_id, (None, None))
-            if expert is None or user_id not in allowed:
-                continue
-            if not exclusion_reasons(expert, record, rules):
-                kept.append((expert_id, match))
+        stamps = change_stamps([expert_id for expert_id, _match in chunk])
+        stale = [i for i, _m in chunk if i in stamps and known.get(i, (None,))[0] != stamps[i]]
+        if stale:
+            judged = _judge(need, stale, for_host)
+            known.update((i, (stamps[i], judged[i])) for i in stale)
+            changed = True
+        kept.extend((i, m) for i, m in chunk if i in stamps and known[i][1])
         start, size = start + size, len(cached)
-    return kept[:limit]
+    return kept[:limit], (_Checks(rules, known) if changed else checks)
 
 
 def _constraint_records(expert_ids: list[int]) -> dict[int, tuple[int, ExpertRecord]]:

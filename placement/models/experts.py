@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from placement.models.base import (
@@ -77,6 +77,13 @@ class ExpertProfile(PublicIdMixin, TimestampMixin, Base):
     # Last completed step of the guided profile, so registration can be resumed.
     profile_step: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped (in the same transaction) by every change that can alter who may see the expert
+    # among a need's kept candidates: this row, its languages, skills and windows, the
+    # expert's placements and consent records (placement/matches/stamps.py). A kept ranking's
+    # re-check on view reads only these, and re-checks the experts whose stamp moved.
+    change_stamp: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0", nullable=False
+    )
 
     user: Mapped[User] = relationship(back_populates="expert_profile", foreign_keys=[user_id])
     languages: Mapped[list[ExpertLanguage]] = relationship(

@@ -145,7 +145,8 @@ class NeedRanking(Base):
     """A need's ranked candidates as the engine made them, kept so that every web worker uses
     the one ranking instead of fitting the engine again (seconds for a large country).
 
-    Derived data, never shown as it is: who may be seen is re-checked on every view, an edit of
+    Derived data, never shown as it is: who may be seen is re-checked on every view (cheaply:
+    ``checks`` keeps the experts' change stamps the ranking was checked at), an edit of
     the need or of its programme makes it stale (``need_version``, ``programme_id``), it expires
     after MATCH_CACHE_SECONDS, and erasing an expert deletes every ranking (they name experts)."""
 
@@ -163,3 +164,6 @@ class NeedRanking(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # [[profile id, expert uuid, score, components, explanation], ...], best first
     entries: Mapped[list[list[object]]] = mapped_column(JSON, nullable=False)
+    # Who of them may be shown, as checked when it was made: {"rules": what the verdicts hold
+    # for, "experts": [[profile id, change stamp, shown], ...]} (placement/matches/stamps.py).
+    checks: Mapped[dict[str, object] | None] = mapped_column(JSON)
