@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -174,25 +174,58 @@ def rank_need(_self: Task, need_id: int, for_host: bool = True) -> int:
 
 
 @shared_task(name="homeward.run_job", bind=True)
-def run_job(_self: Task, name: str, on_date: str) -> int:
+def run_job(
+    _self: Task,
+    name: str,
+    on_date: str,
+    only: list[str] | None = None,
+    exclude: list[str] | None = None,
+) -> int:
     """One scheduled job (placement/jobs.py) for a date (ISO): refresh of rankings, outgoing
-    mail, expiries, surveys."""
+    mail, expiries, surveys. ``only``/``exclude`` give a by-country job its shard's share."""
     from placement.jobs import run_job as run
 
-    return run(_flask_app(), name, date.fromisoformat(on_date))
+    return run(_flask_app(), name, date.fromisoformat(on_date), only, exclude or ())
 
 
-@shared_task(base=AppTask, name="homeward.propose_plan", bind=True)
-def propose_plan(_self: Task, programme_id: int, actor_id: int) -> int:
-    """A global assignment run: the programme's optimal plan made into proposals."""
+def enqueue_job(name: str, on_date: str) -> list[Any]:
+    """Enqueue a scheduled job: one task, or for a by-country job (the ranking refresh) one
+    task per country shard on that shard's queue plus one on the default queue for the
+    countries of no shard, so each worker refreshes only the countries it keeps loaded and no
+    single task carries every country. Returns the result handles."""
+    from placement.jobs import JOBS
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    groups = shards(app.config)
+    if not JOBS[name].by_country or not groups:
+        return [enqueue(run_job, name, on_date)]
+    configure(app)
+    handles = [
+        run_job.apply_async((name, on_date, sorted(countries), None), queue=f"countries-{n}")
+        for n, countries in enumerate(groups)
+    ]
+    sharded = sorted(set().union(*groups))
+    handles.append(run_job.apply_async((name, on_date, None, sharded), queue=DEFAULT_QUEUE))
+    return handles
+
+
+@shared_task(name="homeward.propose_plan", bind=True)
+def propose_plan(_self: Task, programme_id: int, actor_id: int, run_id: int | None = None) -> int:
+    """A global assignment run: the programme's optimal plan made into proposals. With
+    ``run_id`` (a staff request from the web) its TaskRun records how it went."""
     from placement.extensions import db
     from placement.models import Programme, User
     from placement.placements.assignment import propose_plan as propose
 
-    programme, actor = db.session.get(Programme, programme_id), db.session.get(User, actor_id)
-    if programme is None or actor is None:
-        return 0
-    return propose(programme, actor=actor)
+    def work(_run: Any) -> tuple[int, str | None]:
+        programme, actor = db.session.get(Programme, programme_id), db.session.get(User, actor_id)
+        if programme is None or actor is None:
+            return 0, None
+        return propose(programme, actor=actor), None
+
+    if run_id is not None:
+        return tracked(run_id, work)
+    return in_job_context(_flask_app(), lambda: work(None)[0])
 
 
 @shared_task(name="homeward.import_experts", bind=True)
@@ -223,19 +256,98 @@ def _script_info(app: Flask) -> Any:
     return ScriptInfo(create_app=lambda: app)
 
 
-@shared_task(base=AppTask, name="homeward.export_placements", bind=True)
-def export_placements(_self: Task, path: str) -> int:
-    """The placements evaluation export (CSV) written to ``path`` atomically: a reader sees
-    the old file or the whole new one. Returns the number of rows."""
+@shared_task(name="homeward.export_placements", bind=True)
+def export_placements(_self: Task, path: str | None = None, run_id: int | None = None) -> int:
+    """The placements evaluation export written to ``path`` atomically: a reader sees the old
+    file or the whole new one. With ``run_id`` (a staff request from the web) the run's
+    filters and format apply, the file goes to the export folder under the run's name and the
+    TaskRun records how it went. Returns the number of rows."""
     from placement.outcomes import evaluation
 
-    rows = evaluation.export_rows(evaluation.Filters())
-    body = evaluation.to_csv([c for c, _m in evaluation.COLUMNS], rows)
-    target = Path(path)
+    if run_id is not None:
+        return tracked(run_id, _export_run)
+
+    def work() -> int:
+        rows = evaluation.export_rows(evaluation.Filters())
+        body = evaluation.to_csv([c for c, _m in evaluation.COLUMNS], rows)
+        write_atomically(Path(str(path)), body.encode("utf-8"))
+        return len(rows)
+
+    return in_job_context(_flask_app(), work)
+
+
+def _export_run(run: Any) -> tuple[int, str | None]:
+    from placement.outcomes import evaluation
+    from placement.task_runs.services import export_filters, export_folder, export_name
+
+    filters = export_filters(run.params)
+    rows = evaluation.export_rows(filters)
+    if run.params.get("format") == "xlsx":
+        body = evaluation.to_xlsx(filters)
+    else:
+        body = evaluation.to_csv([c for c, _m in evaluation.COLUMNS], rows).encode("utf-8")
+    name = export_name(run)
+    write_atomically(export_folder() / name, body)
+    return len(rows), name
+
+
+def write_atomically(target: Path, body: bytes | Iterable[bytes]) -> None:
+    """Write ``target`` through a temporary file renamed over it at the end, so that a process
+    killed while writing leaves the old file (or none), never half of the new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    partial.write_text(body, encoding="utf-8")
+    with partial.open("wb") as out:
+        for chunk in [body] if isinstance(body, bytes) else body:
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(partial, target)
-    return len(rows)
+
+
+# --- staff requests tracked by a TaskRun ------------------------------------------------------
+
+
+def tracked(run_id: int, work: Callable[[Any], tuple[int, str | None]]) -> int:
+    """Run ``work(run)`` for the TaskRun ``run_id``: marked RUNNING (its own commit) first, then
+    the work's writes and DONE commit together; an error rolls the work back and marks the run
+    FAILED with its message (not raised again: the run's page reports it). A run killed
+    half-way stays RUNNING until its task is handed out again and runs again; a run already
+    finished is not run twice. Returns the work's count (0 when nothing ran)."""
+    from placement.extensions import db
+    from placement.models import TaskRun, TaskStatus, utcnow
+
+    app = _flask_app()
+
+    def start() -> bool:
+        run = db.session.get(TaskRun, run_id)
+        if run is None or run.finished:
+            return False
+        run.status, run.started_at, run.error = TaskStatus.RUNNING, utcnow(), None
+        run.attempts += 1
+        return True
+
+    if not in_job_context(app, start):
+        return 0
+
+    def finish() -> int:
+        run = db.session.get(TaskRun, run_id)
+        count, name = work(run)
+        run.status, run.finished_at = TaskStatus.DONE, utcnow()
+        run.result_count, run.result_file = count, name
+        return count
+
+    try:
+        return in_job_context(app, finish)
+    except Exception as error:
+        log.exception("task run %s failed", run_id)
+        message = (str(error) or type(error).__name__)[:2000]
+
+        def fail() -> None:
+            run = db.session.get(TaskRun, run_id)
+            run.status, run.finished_at, run.error = TaskStatus.FAILED, utcnow(), message
+
+        in_job_context(app, fail)
+        return 0
 
 
 def send_mail() -> Any:

@@ -154,7 +154,11 @@ def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, s
     )
     db.session.add(alert)
     db.session.commit()
+    run = factories.TaskRunFactory(requested_by=db.session.get(User, principals["staff"].id))
+    with app.test_request_context():
+        factories.write_export(run)
     return {
+        "run_id": str(run.uuid),
         "placement_id": str(placement.uuid),
         "report_id": str(survey.uuid),
         "crisis_id": str(crisis.uuid),
