@@ -158,8 +158,14 @@ def enqueue(task: Task, *args: Any, country: str | None = None) -> Any:
     """Send ``task`` to its queue (or run it now without a broker); returns its result
     handle."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    configure(app)
-    return task.apply_async(args, queue=queue_for(country, app.config))
+    return send(task, args, queue_for(country, app.config))
+
+
+def send(task: Task, args: tuple[Any, ...], queue: str) -> Any:
+    """Send ``task`` with ``args`` to the queue named ``queue`` (or run it now without a
+    broker); returns its result handle."""
+    configure(current_app._get_current_object())  # type: ignore[attr-defined]
+    return task.apply_async(args, queue=queue)
 
 
 # --- the tasks -------------------------------------------------------------------------------
@@ -199,13 +205,12 @@ def enqueue_job(name: str, on_date: str) -> list[Any]:
     groups = shards(app.config)
     if not JOBS[name].by_country or not groups:
         return [enqueue(run_job, name, on_date)]
-    configure(app)
     handles = [
-        run_job.apply_async((name, on_date, sorted(countries), None), queue=f"countries-{n}")
+        send(run_job, (name, on_date, sorted(countries), None), f"countries-{n}")
         for n, countries in enumerate(groups)
     ]
     sharded = sorted(set().union(*groups))
-    handles.append(run_job.apply_async((name, on_date, None, sharded), queue=DEFAULT_QUEUE))
+    handles.append(send(run_job, (name, on_date, None, sharded), DEFAULT_QUEUE))
     return handles
 
 
@@ -265,7 +270,7 @@ def export_placements(_self: Task, path: str | None = None, run_id: int | None =
     from placement.outcomes import evaluation
 
     if run_id is not None:
-        return tracked(run_id, _export_run)
+        return tracked(run_id, _export_run, only_reads=True)
 
     def work() -> int:
         rows = evaluation.export_rows(evaluation.Filters())
@@ -307,12 +312,17 @@ def write_atomically(target: Path, body: bytes | Iterable[bytes]) -> None:
 # --- staff requests tracked by a TaskRun ------------------------------------------------------
 
 
-def tracked(run_id: int, work: Callable[[Any], tuple[int, str | None]]) -> int:
+def tracked(
+    run_id: int, work: Callable[[Any], tuple[int, str | None]], *, only_reads: bool = False
+) -> int:
     """Run ``work(run)`` for the TaskRun ``run_id``: marked RUNNING (its own commit) first, then
     the work's writes and DONE commit together; an error rolls the work back and marks the run
     FAILED with its message (not raised again: the run's page reports it). A run killed
     half-way stays RUNNING until its task is handed out again and runs again; a run already
-    finished is not run twice. Returns the work's count (0 when nothing ran)."""
+    finished is not run twice. Work that ``only_reads`` the database (an export, whose output
+    is its file) reads in a transaction that does not hold SQLite's write lock, and DONE is
+    written after it. Returns the work's count (0 when nothing ran)."""
+    from placement.database import reads_only
     from placement.extensions import db
     from placement.models import TaskRun, TaskStatus, utcnow
 
@@ -330,8 +340,13 @@ def tracked(run_id: int, work: Callable[[Any], tuple[int, str | None]]) -> int:
         return 0
 
     def finish() -> int:
+        if only_reads:
+            with reads_only():
+                count, name = work(db.session.get(TaskRun, run_id))
+                db.session.commit()  # the read transaction ends; the run's write begins
+        else:
+            count, name = work(db.session.get(TaskRun, run_id))
         run = db.session.get(TaskRun, run_id)
-        count, name = work(run)
         run.status, run.finished_at = TaskStatus.DONE, utcnow()
         run.result_count, run.result_file = count, name
         return count

@@ -1,4 +1,4 @@
-"""Staff-submitted background work (exports, global assignment runs, imports): one durable row
+"""Staff-submitted background work (exports, global assignment runs): one durable row
 per request, so the work survives a closed browser or a killed worker and the staff member can
 come back to its page."""
 
@@ -18,7 +18,6 @@ from placement.models.users import User
 class TaskKind(enum.StrEnum):
     EXPORT_PLACEMENTS = "export_placements"
     PROPOSE_PLAN = "propose_plan"
-    IMPORT_EXPERTS = "import_experts"
 
 
 class TaskStatus(enum.StrEnum):

@@ -95,7 +95,6 @@ ACTION_SENTENCES = {
     "assignment.rule": _l("changed a lock or ban of the global assignment"),
     "task.propose_plan": _l("ran the programme's global assignment"),
     "task.export_placements": _l("asked for an export of placements with outcomes"),
-    "task.import_experts": _l("asked for an import of experts"),
     "programme.create": _l("created the programme"),
     "programme.update": _l("changed the programme"),
     "cv.suggestion_accept": _l("accepted a skill or occupation suggested from their CV"),

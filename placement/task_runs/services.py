@@ -25,7 +25,6 @@ from placement.outcomes.evaluation import Filters
 KIND_LABELS = {
     TaskKind.EXPORT_PLACEMENTS: _l("Export of placements with outcomes"),
     TaskKind.PROPOSE_PLAN: _l("Global assignment run"),
-    TaskKind.IMPORT_EXPERTS: _l("Import of experts"),
 }
 STATUS_LABELS = {
     TaskStatus.QUEUED: _l("Waiting to start"),
@@ -40,11 +39,10 @@ EXPORT_FORMATS = {
 
 
 def export_folder() -> Path:
-    """Where finished exports are kept (EXPORT_DIR, else the instance's exports/ folder); the
-    web workers and the task workers must share it."""
+    """Where finished exports are kept (EXPORT_DIR, PLACEMENT_EXPORT_DIR in the environment;
+    the instance's exports/ folder by default): the web and the task workers must share it."""
     configured = current_app.config.get("EXPORT_DIR") or ""
-    base = Path(configured) if configured else Path(current_app.config["INSTANCE_PATH"]) / "exports"
-    return base
+    return Path(configured) if configured else Path(current_app.config["INSTANCE_PATH"]) / "exports"
 
 
 def export_name(run: TaskRun) -> str:

@@ -1,0 +1,336 @@
+"""Staff requests run as tasks (issue 20, point 2): an export or a global assignment run is a
+durable TaskRun record, run by the queue (in-process without a broker), followed on a page
+that updates in place through a JSON status endpoint; only the staff member who asked (and
+administrators) may see it or download the file."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from placement import tasks
+from placement.extensions import db
+from placement.models import (
+    AuditEvent,
+    Placement,
+    PlacementStatus,
+    Role,
+    TaskKind,
+    TaskRun,
+    TaskStatus,
+    User,
+)
+from placement.outcomes import evaluation
+from placement.task_runs.services import export_folder
+from tests import factories
+
+CSV_HEADER = "placement,expert,programme"
+
+
+def _page(response: Any) -> str:
+    return response.get_data(as_text=True)
+
+
+def _only_run() -> TaskRun:
+    db.session.expire_all()
+    return db.session.scalars(select(TaskRun)).one()
+
+
+def _folder(app: Flask) -> Any:
+    with app.test_request_context():
+        return export_folder()
+
+
+@pytest.fixture
+def staff(login_as: Callable[..., User]) -> User:
+    return login_as(Role.STAFF)
+
+
+def _client_for(app: Flask, user: User | None) -> FlaskClient:
+    client = app.test_client()
+    if user is not None:
+        response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+        assert response.status_code == 302
+    return client
+
+
+# --- an export, start to download ---------------------------------------------------------
+
+
+class TestExport:
+    def test_a_staff_member_starts_an_export_and_downloads_it(
+        self, app: Flask, client: FlaskClient, staff: User
+    ) -> None:
+        factories.PlacementFactory(status=PlacementStatus.COMPLETED)
+        response = client.post("/staff/tasks/exports/placements", data={"format": "csv"})
+        assert response.status_code == 303
+        run = _only_run()
+        assert response.headers["Location"].endswith(f"/staff/tasks/{run.uuid}")
+        assert (run.kind, run.status, run.attempts) == (TaskKind.EXPORT_PLACEMENTS, "done", 1)
+        assert run.requested_by_id == staff.id and run.result_count == 1
+        assert run.started_at and run.finished_at and run.error is None
+        page = _page(client.get(f"/staff/tasks/{run.uuid}"))
+        assert "The export is ready: 1 placement." in page
+        assert "data-pending-status" not in page and 'aria-live="polite"' in page
+        download = client.get(f"/staff/tasks/{run.uuid}/download")
+        assert download.status_code == 200 and download.mimetype == "text/csv"
+        assert "attachment" in download.headers["Content-Disposition"]
+        lines = download.get_data(as_text=True).splitlines()
+        assert lines[0].startswith(CSV_HEADER) and len(lines) == 2
+        download.close()
+        assert not list(_folder(app).glob("*.partial"))
+        audit = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "task.export_placements")
+        ).one()
+        assert audit.actor_id == staff.id and audit.object_uuid == str(run.uuid)
+        assert audit.after["format"] == "csv"
+
+    def test_the_filters_of_the_page_apply_and_xlsx_is_offered(
+        self, client: FlaskClient, staff: User
+    ) -> None:
+        programme = factories.ProgrammeFactory()
+        factories.PlacementFactory()
+        evaluated = factories.PlacementFactory()
+        evaluated.need.programme_id = programme.id
+        db.session.commit()
+        response = client.post(
+            f"/staff/tasks/exports/placements?programme={programme.uuid}", data={"format": "xlsx"}
+        )
+        assert response.status_code == 303
+        run = _only_run()
+        assert run.params["programme"] == str(programme.uuid) and run.result_count == 1
+        download = client.get(f"/staff/tasks/{run.uuid}/download")
+        assert download.mimetype.endswith("spreadsheetml.sheet")
+        workbook = load_workbook(io.BytesIO(download.data))
+        assert workbook["placements"].max_row == 2  # the header and the programme's one
+        download.close()
+
+    def test_the_evaluation_page_offers_the_queued_export(
+        self, client: FlaskClient, staff: User
+    ) -> None:
+        page = _page(client.get("/staff/evaluation"))
+        assert 'action="/staff/tasks/exports/placements?' in page
+        assert "Prepare the placements with outcomes (CSV)" in page
+
+    def test_an_unknown_format_is_refused(self, client: FlaskClient, staff: User) -> None:
+        response = client.post("/staff/tasks/exports/placements", data={"format": "pdf"})
+        assert response.status_code == 400
+        assert db.session.scalars(select(TaskRun)).first() is None
+
+    def test_an_export_that_fails_says_why_and_keeps_no_file(
+        self, app: Flask, client: FlaskClient, staff: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def broken(_filters: object) -> list[dict[str, object]]:
+            raise RuntimeError("the evaluation database is unreachable")
+
+        monkeypatch.setattr(evaluation, "export_rows", broken)
+        response = client.post("/staff/tasks/exports/placements", data={"format": "csv"})
+        assert response.status_code == 303  # the request itself does not fail
+        run = _only_run()
+        assert run.status is TaskStatus.FAILED and run.finished_at is not None
+        assert run.error == "the evaluation database is unreachable"
+        page = _page(client.get(f"/staff/tasks/{run.uuid}"))
+        assert "It failed." in page and "the evaluation database is unreachable" in page
+        assert 'role="alert"' in page and "/download" not in page
+        assert client.get(f"/staff/tasks/{run.uuid}/download").status_code == 404
+        assert client.get(f"/staff/tasks/{run.uuid}/status").json == {
+            "status": "failed",
+            "ready": True,
+            "page": f"/staff/tasks/{run.uuid}",
+        }
+        assert not list(_folder(app).glob(f"{run.uuid}*"))
+
+
+# --- with a broker: the request only enqueues; the page waits, then shows the result -------
+
+
+class TestQueued:
+    def test_the_page_waits_for_the_worker_then_shows_the_result(
+        self, client: FlaskClient, staff: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sent: list[tuple[object, tuple[object, ...]]] = []
+        monkeypatch.setattr(tasks, "enqueue", lambda task, *args, **_kw: sent.append((task, args)))
+        response = client.post("/staff/tasks/exports/placements", data={"format": "csv"})
+        assert response.status_code == 303
+        run = _only_run()
+        assert run.status is TaskStatus.QUEUED and sent == [
+            (tasks.export_placements, (None, run.id))
+        ]
+        page = _page(client.get(f"/staff/tasks/{run.uuid}"))
+        assert "Waiting for a worker to start it." in page and 'aria-busy="true"' in page
+        assert f'data-pending-status="/staff/tasks/{run.uuid}/status"' in page
+        assert f'href="/staff/tasks/{run.uuid}">Refresh</a>' in page
+        assert "js/pending." in page
+        status = client.get(f"/staff/tasks/{run.uuid}/status")
+        assert status.json["status"] == "queued" and status.json["ready"] is False
+        assert status.headers["Cache-Control"] == "no-store"
+        assert client.get(f"/staff/tasks/{run.uuid}/download").status_code == 404
+        assert tasks.export_placements.apply(args=(None, run.id)).get() == 0  # the worker
+        assert client.get(f"/staff/tasks/{run.uuid}/status").json["ready"] is True
+        page = _page(client.get(f"/staff/tasks/{run.uuid}"))
+        assert "The export is ready: 0 placements." in page and "data-pending-status" not in page
+
+    def test_my_runs_are_listed_to_come_back_to(self, client: FlaskClient, staff: User) -> None:
+        theirs = factories.TaskRunFactory()
+        mine = factories.TaskRunFactory(requested_by=db.session.get(User, staff.id))
+        page = _page(client.get("/staff/tasks/"))
+        assert f"/staff/tasks/{mine.uuid}" in page and str(theirs.uuid) not in page
+        assert client.get("/staff/tasks/?page=9").status_code == 404
+
+
+# --- a run killed half-way, or delivered twice ------------------------------------------
+
+
+class TestRunAgain:
+    def test_a_run_killed_half_way_runs_again_and_replaces_the_partial_file(
+        self, app: Flask, app_ctx: None
+    ) -> None:
+        run = factories.TaskRunFactory(status=TaskStatus.RUNNING, attempts=1, result_count=None)
+        folder = export_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{run.uuid}.csv.partial"
+        partial.write_text("placement,exp", encoding="utf-8")  # what the killed run left
+        factories.PlacementFactory()
+        assert tasks.enqueue(tasks.export_placements, None, run.id).get() == 1
+        db.session.expire_all()
+        again = db.session.get(TaskRun, run.id)
+        assert (again.status, again.attempts, again.result_count) == (TaskStatus.DONE, 2, 1)
+        assert not partial.exists()
+        lines = (folder / again.result_file).read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith(CSV_HEADER) and len(lines) == 2
+
+    def test_a_finished_run_delivered_again_does_nothing(self, app_ctx: None) -> None:
+        for status in (TaskStatus.DONE, TaskStatus.FAILED):
+            run = factories.TaskRunFactory(status=status, attempts=1, result_count=7)
+            assert tasks.enqueue(tasks.export_placements, None, run.id).get() == 0
+            db.session.expire_all()
+            kept = db.session.get(TaskRun, run.id)
+            assert (kept.status, kept.attempts, kept.result_count) == (status, 1, 7)
+
+    def test_a_run_that_fails_keeps_none_of_its_writes(
+        self, app_ctx: None, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from placement.placements import assignment
+
+        programme = factories.ProgrammeFactory()
+        staff = factories.StaffFactory()
+        run = factories.TaskRunFactory(
+            kind=TaskKind.PROPOSE_PLAN, status=TaskStatus.QUEUED, attempts=0, requested_by=staff
+        )
+        placement = factories.PlacementFactory()
+
+        def half_then_fail(_programme: object, *, actor: User) -> int:
+            db.session.get(Placement, placement.id).status = PlacementStatus.CANCELLED
+            db.session.flush()
+            raise ValueError("no plan")
+
+        monkeypatch.setattr(assignment, "propose_plan", half_then_fail)
+        assert tasks.enqueue(tasks.propose_plan, programme.id, staff.id, run.id).get() == 0
+        db.session.expire_all()
+        assert db.session.get(Placement, placement.id).status is not PlacementStatus.CANCELLED
+        failed = db.session.get(TaskRun, run.id)
+        assert (failed.status, failed.error, failed.attempts) == (TaskStatus.FAILED, "no plan", 1)
+
+
+# --- the global assignment run -----------------------------------------------------------
+
+
+def test_a_global_assignment_run_is_a_task_with_its_page(
+    app: Flask, client: FlaskClient, staff: User
+) -> None:
+    programme = factories.ProgrammeFactory()
+    need = factories.NeedFactory(programme_id=programme.id)
+    factories.ExpertFactory()
+    response = client.post(f"/staff/programmes/{programme.uuid}/assignment/propose")
+    assert response.status_code == 303
+    run = _only_run()
+    assert response.headers["Location"].endswith(f"/staff/tasks/{run.uuid}")
+    assert (run.kind, run.status, run.result_count) == (TaskKind.PROPOSE_PLAN, "done", 1)
+    assert db.session.scalars(select(Placement.need_id)).all() == [need.id]
+    page = _page(client.get(f"/staff/tasks/{run.uuid}"))
+    assert "1 proposal created from the plan." in page and programme.name in page
+    assert "/staff/placements?status=proposed" in page
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "task.propose_plan")
+    ).one()
+    assert audit.object_type == "Programme" and audit.object_uuid == str(programme.uuid)
+    trail = _page(client.get(f"/staff/audit?record={programme.uuid}"))
+    assert "ran the programme&#39;s global assignment" in trail
+
+
+# --- who may see a run, and bad ids --------------------------------------------------------
+
+ROUTES = ("/staff/tasks/{id}", "/staff/tasks/{id}/status", "/staff/tasks/{id}/download")
+
+
+@pytest.fixture
+def done_export(app: Flask, db_session: object) -> TaskRun:
+    run = factories.TaskRunFactory()
+    with app.test_request_context():
+        factories.write_export(run)
+    return run
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("role", ["expert", "host", "anonymous", "other_staff"])
+def test_no_one_else_sees_a_run(app: Flask, done_export: TaskRun, route: str, role: str) -> None:
+    user = {
+        "expert": lambda: factories.ExpertFactory().user,
+        "host": lambda: factories.HostMemberFactory().user,
+        "anonymous": lambda: None,
+        "other_staff": factories.StaffFactory,
+    }[role]()
+    response = _client_for(app, user).get(route.format(id=done_export.uuid))
+    if role == "anonymous":
+        assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    else:
+        assert response.status_code in (403, 404)
+    assert b"placement,expert" not in response.data
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_the_owner_and_administrators_see_a_run(
+    app: Flask, done_export: TaskRun, route: str
+) -> None:
+    for user in (done_export.requested_by, factories.AdminFactory()):
+        response = _client_for(app, user).get(route.format(id=done_export.uuid))
+        assert response.status_code == 200
+        response.close()
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("bad", [str(uuid.uuid4()), "not-a-uuid", "1"])
+def test_an_unknown_run_is_not_found(
+    client: FlaskClient, staff: User, route: str, bad: str
+) -> None:
+    assert client.get(route.format(id=bad)).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["expert", "host", "anonymous"])
+def test_only_staff_may_start_an_export(app: Flask, db_session: object, role: str) -> None:
+    user = {
+        "expert": lambda: factories.ExpertFactory().user,
+        "host": lambda: factories.HostMemberFactory().user,
+        "anonymous": lambda: None,
+    }[role]()
+    response = _client_for(app, user).post(
+        "/staff/tasks/exports/placements", data={"format": "csv"}
+    )
+    assert response.status_code in (302, 403)
+    assert db.session.scalars(select(TaskRun)).first() is None
+
+
+def test_an_export_whose_file_is_gone_says_so(client: FlaskClient, staff: User, app: Flask) -> None:
+    run = factories.TaskRunFactory(
+        requested_by=db.session.get(User, staff.id), result_file="gone.csv"
+    )
+    assert "The file is no longer kept." in _page(client.get(f"/staff/tasks/{run.uuid}"))
+    assert client.get(f"/staff/tasks/{run.uuid}/download").status_code == 404
