@@ -340,13 +340,21 @@ def tracked(
         return 0
 
     def finish() -> int:
+        # The row is locked (PostgreSQL) while the run's writes are made, so a second delivery
+        # of the same task (a visibility timeout shorter than the work) waits, then finds it
+        # done and keeps what the first made.
         if only_reads:
             with reads_only():
                 count, name = work(db.session.get(TaskRun, run_id))
                 db.session.commit()  # the read transaction ends; the run's write begins
+            run = db.session.get(TaskRun, run_id, with_for_update=True)
         else:
-            count, name = work(db.session.get(TaskRun, run_id))
-        run = db.session.get(TaskRun, run_id)
+            run = db.session.get(TaskRun, run_id, with_for_update=True)
+            if run.finished:
+                return run.result_count or 0
+            count, name = work(run)
+        if run.finished:
+            return run.result_count or 0
         run.status, run.finished_at = TaskStatus.DONE, utcnow()
         run.result_count, run.result_file = count, name
         return count
@@ -358,8 +366,9 @@ def tracked(
         message = (str(error) or type(error).__name__)[:2000]
 
         def fail() -> None:
-            run = db.session.get(TaskRun, run_id)
-            run.status, run.finished_at, run.error = TaskStatus.FAILED, utcnow(), message
+            run = db.session.get(TaskRun, run_id, with_for_update=True)
+            if run is not None and not run.finished:  # a duplicate may have finished it
+                run.status, run.finished_at, run.error = TaskStatus.FAILED, utcnow(), message
 
         in_job_context(app, fail)
         return 0

@@ -6,6 +6,8 @@ A run is seen by the staff member who asked for it and by administrators; anyone
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -94,8 +96,10 @@ def download(run_id: str) -> Response:
         abort(404)
     extension = path.suffix.lstrip(".")
     name = f"homeward-placements-{run.created_at:%Y-%m-%d}.{extension}"
+    # Read whole (an export is built in memory by the task anyway): no file handle is left
+    # open if the browser drops the connection half-way through the download.
     response = send_file(
-        path,
+        io.BytesIO(path.read_bytes()),
         mimetype=services.EXPORT_FORMATS.get(extension, "application/octet-stream"),
         as_attachment=True,
         download_name=name,

@@ -7,6 +7,7 @@ page shows where it stands. Without a broker the task runs at once, in the reque
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date
 from pathlib import Path
@@ -19,8 +20,10 @@ from sqlalchemy import Select, select
 from placement import audit, tasks
 from placement.extensions import db
 from placement.ids import parse_uuid
-from placement.models import Programme, Role, TaskKind, TaskRun, TaskStatus, User
+from placement.models import Programme, Role, TaskKind, TaskRun, TaskStatus, User, utcnow
 from placement.outcomes.evaluation import Filters
+
+log = logging.getLogger(__name__)
 
 KIND_LABELS = {
     TaskKind.EXPORT_PLACEMENTS: _l("Export of placements with outcomes"),
@@ -91,7 +94,7 @@ def submit_export(filters: Filters, fmt: str, actor: User) -> uuid.UUID:
     run = _submit(TaskKind.EXPORT_PLACEMENTS, export_params(filters, fmt), actor)
     run_id, public_id = run.id, run.uuid
     db.session.commit()
-    tasks.enqueue(tasks.export_placements, None, run_id)
+    _enqueue(run_id, tasks.export_placements, None, run_id)
     return public_id
 
 
@@ -101,8 +104,23 @@ def submit_assignment(programme: Programme, actor: User) -> uuid.UUID:
     run = _submit(TaskKind.PROPOSE_PLAN, params, actor, subject=programme)
     run_id, public_id, programme_id, actor_id = run.id, run.uuid, programme.id, actor.id
     db.session.commit()
-    tasks.enqueue(tasks.propose_plan, programme_id, actor_id, run_id)
+    _enqueue(run_id, tasks.propose_plan, programme_id, actor_id, run_id)
     return public_id
+
+
+def _enqueue(run_id: int, task: Any, *args: Any) -> None:
+    """Enqueue the run's task; if the queue cannot take it (the broker is down), the run says
+    so on its page instead of waiting for ever, and the request still answers."""
+    try:
+        tasks.enqueue(task, *args)
+    except Exception as error:
+        log.exception("task run %s could not be enqueued", run_id)
+        db.session.rollback()
+        run = db.session.get(TaskRun, run_id)
+        if run is not None and run.status is TaskStatus.QUEUED:
+            run.status, run.finished_at = TaskStatus.FAILED, utcnow()
+            run.error = str(_l("The task queue could not take the request: %(error)s", error=error))
+            db.session.commit()
 
 
 def visible_to(user: User) -> Select[tuple[TaskRun]]:

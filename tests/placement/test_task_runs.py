@@ -178,6 +178,20 @@ class TestQueued:
         page = _page(client.get(f"/staff/tasks/{run.uuid}"))
         assert "The export is ready: 0 placements." in page and "data-pending-status" not in page
 
+    def test_a_queue_that_cannot_take_the_request_fails_the_run_plainly(
+        self, client: FlaskClient, staff: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def down(*_args: object, **_kw: object) -> None:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        monkeypatch.setattr(tasks, "enqueue", down)
+        response = client.post("/staff/tasks/exports/placements", data={"format": "csv"})
+        assert response.status_code == 303
+        run = _only_run()
+        assert run.status is TaskStatus.FAILED and "Connection refused" in run.error
+        page = _page(client.get(f"/staff/tasks/{run.uuid}"))
+        assert "The task queue could not take the request: Error 111" in page
+
     def test_my_runs_are_listed_to_come_back_to(self, client: FlaskClient, staff: User) -> None:
         theirs = factories.TaskRunFactory()
         mine = factories.TaskRunFactory(requested_by=db.session.get(User, staff.id))
@@ -334,3 +348,16 @@ def test_an_export_whose_file_is_gone_says_so(client: FlaskClient, staff: User, 
     )
     assert "The file is no longer kept." in _page(client.get(f"/staff/tasks/{run.uuid}"))
     assert client.get(f"/staff/tasks/{run.uuid}/download").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("fr", "Export des placements"), ("es", "Exportación de las"), ("ar", "تصدير التعيينات")],
+)
+def test_a_run_page_reads_in_the_staff_member_s_language(
+    app: Flask, db_session: object, locale: str, text: str
+) -> None:
+    staff = factories.StaffFactory(locale=locale)
+    run = factories.TaskRunFactory(requested_by=staff, status=TaskStatus.QUEUED)
+    page = _page(_client_for(app, staff).get(f"/staff/tasks/{run.uuid}"))
+    assert text in page and "Waiting for a worker" not in page
