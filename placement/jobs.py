@@ -81,6 +81,12 @@ def _refresh_rankings(
     return refresh_rankings(today, only=only, exclude=exclude)
 
 
+def _requeue_task_runs(_today: date) -> int:
+    from placement.task_runs.services import requeue_stale
+
+    return requeue_stale()
+
+
 def _send_outbox(_today: date) -> int:
     from placement.mail import send_pending
 
@@ -139,6 +145,13 @@ JOBS: dict[str, Job] = {
             "Rank again the needs people look at before their kept ranking expires, so that no "
             "page view waits for the matching engine.",
             by_country=True,
+        ),
+        Job(
+            "requeue-task-runs",
+            _requeue_task_runs,
+            {"minute": "*/10"},
+            "Hand again to the queue the staff requests (exports, assignment runs) still "
+            "waiting long after they were enqueued, so that none is lost with its message.",
         ),
         Job(
             "send-outbox",

@@ -14,6 +14,11 @@ task that a dead worker had taken is handed out again after TASK_VISIBILITY_TIME
 (the Redis transport's visibility timeout). Each task commits once, at its end, so a killed one
 leaves nothing half-written, and is idempotent: a second run finishes the job.
 
+Staff requests (an export, a global assignment run) are followed by a TaskRun row (see
+placement/task_runs/): ``tracked`` marks it running, then commits the work and "done" together,
+or "failed" with the error; a run killed half-way stays "running" and runs again when its task
+is handed out again. Exports are written to a temporary file renamed at the end.
+
 Scaling out by origin country: TASK_COUNTRY_SHARDS ("SL,GH;ET,SN") routes a country's tasks to
 queue ``countries-N`` of its shard; ``placement worker --shard N`` consumes only that queue, so
 workers own disjoint countries (their processes keep only those countries' features loaded).

@@ -47,6 +47,9 @@ class TaskRun(PublicIdMixin, Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # When its task was last handed to the queue: a run still queued long after is handed
+    # again (the requeue-task-runs job), in case the broker lost the message.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result_count: Mapped[int | None] = mapped_column(Integer)

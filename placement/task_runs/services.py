@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,13 @@ def export_filters(params: dict[str, Any]) -> Filters:
 
 
 def _submit(kind: TaskKind, params: dict[str, Any], actor: User, subject: Any = None) -> TaskRun:
-    run = TaskRun(kind=kind, params=params, requested_by_id=actor.id, status=TaskStatus.QUEUED)
+    run = TaskRun(
+        kind=kind,
+        params=params,
+        requested_by_id=actor.id,
+        status=TaskStatus.QUEUED,
+        enqueued_at=utcnow(),
+    )
     db.session.add(run)
     db.session.flush()
     audit.record(
@@ -92,9 +98,9 @@ def _submit(kind: TaskKind, params: dict[str, Any], actor: User, subject: Any = 
 def submit_export(filters: Filters, fmt: str, actor: User) -> uuid.UUID:
     """Record an export request, commit it, then enqueue its task; returns the run's id."""
     run = _submit(TaskKind.EXPORT_PLACEMENTS, export_params(filters, fmt), actor)
-    run_id, public_id = run.id, run.uuid
+    run_id, public_id, task = run.id, run.uuid, _task_of(run)
     db.session.commit()
-    _enqueue(run_id, tasks.export_placements, None, run_id)
+    _enqueue(run_id, *task)
     return public_id
 
 
@@ -102,10 +108,43 @@ def submit_assignment(programme: Programme, actor: User) -> uuid.UUID:
     """Record a global assignment run of ``programme``, commit it, then enqueue its task."""
     params = {"programme": str(programme.uuid), "programme_name": programme.name}
     run = _submit(TaskKind.PROPOSE_PLAN, params, actor, subject=programme)
-    run_id, public_id, programme_id, actor_id = run.id, run.uuid, programme.id, actor.id
+    run_id, public_id, task = run.id, run.uuid, _task_of(run)
     db.session.commit()
-    _enqueue(run_id, tasks.propose_plan, programme_id, actor_id, run_id)
+    _enqueue(run_id, *task)
     return public_id
+
+
+def _task_of(run: TaskRun) -> tuple[Any, ...]:
+    """The task that does ``run`` and its arguments."""
+    if run.kind is TaskKind.PROPOSE_PLAN:
+        programme_id = db.session.scalar(
+            select(Programme.id).where(Programme.uuid == parse_uuid(run.params["programme"]))
+        )
+        return tasks.propose_plan, programme_id or 0, run.requested_by_id, run.id
+    return tasks.export_placements, None, run.id
+
+
+def requeue_stale(now: datetime | None = None) -> int:
+    """The requeue-task-runs job: hand again to the queue each run still queued
+    TASK_VISIBILITY_TIMEOUT seconds after its task was last enqueued (the broker lost the
+    message, say on a Redis restart without persistence), so that no request is lost. A run
+    that a worker started is the broker's to hand out again (late acknowledgement), and a
+    second delivery of a run is harmless (a finished run is not run again). Returns how many."""
+    now = now or utcnow()
+    timeout = timedelta(seconds=int(current_app.config.get("TASK_VISIBILITY_TIMEOUT") or 3600))
+    stale = db.session.scalars(
+        select(TaskRun).where(
+            TaskRun.status == TaskStatus.QUEUED,
+            TaskRun.enqueued_at < now - timeout,
+        )
+    ).all()
+    handed = [(run.id, _task_of(run)) for run in stale]
+    for run in stale:
+        run.enqueued_at = now
+    db.session.commit()  # before the tasks run (at once, without a broker)
+    for run_id, task in handed:
+        _enqueue(run_id, *task)
+    return len(handed)
 
 
 def _enqueue(run_id: int, task: Any, *args: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -252,6 +253,35 @@ class TestRunAgain:
         assert db.session.get(Placement, placement.id).status is not PlacementStatus.CANCELLED
         failed = db.session.get(TaskRun, run.id)
         assert (failed.status, failed.error, failed.attempts) == (TaskStatus.FAILED, "no plan", 1)
+
+
+class TestRequeue:
+    def test_a_run_whose_message_was_lost_is_enqueued_again(
+        self, app: Flask, app_ctx: None
+    ) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from placement.jobs import run_job
+
+        long_ago = datetime.now(UTC) - timedelta(hours=2)
+        lost = factories.TaskRunFactory(
+            status=TaskStatus.QUEUED, attempts=0, result_count=None, enqueued_at=long_ago
+        )
+        waiting = factories.TaskRunFactory(
+            status=TaskStatus.QUEUED, attempts=0, result_count=None, enqueued_at=datetime.now(UTC)
+        )
+        started = factories.TaskRunFactory(
+            status=TaskStatus.RUNNING, attempts=1, result_count=None, enqueued_at=long_ago
+        )
+        factories.PlacementFactory()
+        assert run_job(app, "requeue-task-runs", date.today()) == 1
+        db.session.expire_all()
+        done = db.session.get(TaskRun, lost.id)
+        assert (done.status, done.attempts, done.result_count) == (TaskStatus.DONE, 1, 1)
+        assert done.enqueued_at > long_ago
+        assert db.session.get(TaskRun, waiting.id).status is TaskStatus.QUEUED  # not yet due
+        assert db.session.get(TaskRun, started.id).status is TaskStatus.RUNNING  # the broker's
+        assert run_job(app, "requeue-task-runs", date.today()) == 0
 
 
 # --- the global assignment run -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Task runs: a durable record of each export, assignment run or import staff submit.
+"""Task runs: a durable record of each export or global assignment run staff ask for.
 
 Revision ID: e6f7a8b9c0d1
 Revises: d5e6f7a8b9c0
@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('result_count', sa.Integer(), nullable=True),
