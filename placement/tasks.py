@@ -135,10 +135,17 @@ def _flask_app() -> Flask:
 
 def in_job_context(app: Flask, work: Callable[[], T]) -> T:
     """Run ``work`` in its own app and request context (links in mail) and transaction,
-    committed once at the end, rolled back on any error."""
+    committed once at the end, rolled back on any error.
+
+    The app context is always a new one, also when a task runs in-process inside a web request
+    (no broker): the task then has a session (and ``g``) of its own, and ending it leaves the
+    request's records and signed-in user attached to the request's session."""
     from placement.extensions import db
 
-    with app.test_request_context("/", base_url=app.config["PUBLIC_BASE_URL"]):
+    with (
+        app.app_context(),
+        app.test_request_context("/", base_url=app.config["PUBLIC_BASE_URL"]),
+    ):
         try:
             result = work()
             db.session.commit()

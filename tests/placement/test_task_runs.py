@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -32,6 +34,7 @@ from placement.models import (
 from placement.outcomes import evaluation
 from placement.task_runs.services import export_folder
 from tests import factories
+from tests.conftest import make_test_app, scratch_database_url
 
 CSV_HEADER = "placement,expert,programme"
 
@@ -308,6 +311,44 @@ def test_a_global_assignment_run_is_a_task_with_its_page(
     assert audit.object_type == "Programme" and audit.object_uuid == str(programme.uuid)
     trail = _page(client.get(f"/staff/audit?record={programme.uuid}"))
     assert "ran the programme&#39;s global assignment" in trail
+
+
+@pytest.fixture
+def real_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app with the real sessions (expired on commit, one per app context), not the test
+    transaction: what `make demo` runs."""
+    application = make_test_app(scratch_database_url(tmp_path, "runs"), tmp_path)
+    with application.app_context():
+        upgrade()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_without_a_broker_a_run_works_inside_the_request(real_app: Flask) -> None:
+    """The task runs in-process in the web request (no broker) with a session of its own:
+    ending it leaves the request's signed-in user usable (it once failed as "not bound to a
+    Session")."""
+    with real_app.app_context():
+        programme = factories.ProgrammeFactory()
+        factories.NeedFactory(programme_id=programme.id)
+        factories.ExpertFactory()
+        email, programme_uuid = factories.StaffFactory().email, programme.uuid
+        db.session.remove()
+    client = real_app.test_client()
+    client.post("/login", data={"email": email, "password": factories.PASSWORD})
+    response = client.post(f"/staff/programmes/{programme_uuid}/assignment/propose")
+    assert response.status_code == 303
+    page = _page(client.get(response.headers["Location"]))
+    assert "1 proposal created from the plan." in page
+    response = client.post("/staff/tasks/exports/placements", data={"format": "csv"})
+    assert "The export is ready: 1 placement." in _page(client.get(response.headers["Location"]))
+    with real_app.app_context():
+        runs = db.session.scalars(select(TaskRun)).all()
+        assert [(r.status, r.error) for r in runs] == [(TaskStatus.DONE, None)] * 2
+        db.session.remove()
 
 
 # --- who may see a run, and bad ids --------------------------------------------------------
