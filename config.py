@@ -56,6 +56,8 @@ class BaseConfig:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=dict)
     INSTANCE_PATH: str = ""
     UPLOAD_DIR: str = ""
+    # Finished staff exports (placement/task_runs): shared by the web and the task workers.
+    EXPORT_DIR: str = ""
     TAXONOMY_DIR: str = ""
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -156,6 +158,7 @@ def load_config(env_name: str | None = None, **overrides: Any) -> BaseConfig:
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(uri),
         "INSTANCE_PATH": str(folder),
         "UPLOAD_DIR": os.environ.get("PLACEMENT_UPLOAD_DIR", str(folder / "uploads")),
+        "EXPORT_DIR": os.environ.get("PLACEMENT_EXPORT_DIR", str(folder / "exports")),
         "TAXONOMY_DIR": str(taxonomy_dir()),
         "TESTING": env_name == "testing",
         "SESSION_COOKIE_SECURE": production,

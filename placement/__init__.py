@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from placement.placements.routes import bp as placements_bp
     from placement.programmes.routes import bp as programmes_bp
     from placement.staff.routes import bp as staff_bp
+    from placement.task_runs.routes import bp as task_runs_bp
     from placement.taxonomy_search.routes import bp as taxonomy_bp
 
     for blueprint in (
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         diaspora_bp,
         staff_bp,
         programmes_bp,
+        task_runs_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)

@@ -10,7 +10,7 @@ own process when no broker is configured.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,9 +22,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[date], int]
+    run: Callable[..., int]
     cron: dict[str, object]  # APScheduler cron trigger fields
     description: str
+    # Split by origin country: the scheduler enqueues one task per country shard (each on its
+    # shard's queue, TASK_COUNTRY_SHARDS) and one for the other countries, rather than one big
+    # task; ``run`` then takes ``only`` and ``exclude`` (country codes) after the date.
+    by_country: bool = False
 
 
 def _expire_needs(today: date) -> int:
@@ -69,10 +73,18 @@ def _refit_outcome_model(today: date) -> int:
     return refit(today)
 
 
-def _refresh_rankings(today: date) -> int:
+def _refresh_rankings(
+    today: date, only: Collection[str] | None = None, exclude: Collection[str] = ()
+) -> int:
     from placement.matches.services import refresh_rankings
 
-    return refresh_rankings(today)
+    return refresh_rankings(today, only=only, exclude=exclude)
+
+
+def _requeue_task_runs(_today: date) -> int:
+    from placement.task_runs.services import requeue_stale
+
+    return requeue_stale()
 
 
 def _send_outbox(_today: date) -> int:
@@ -132,6 +144,14 @@ JOBS: dict[str, Job] = {
             {"minute": "*/2"},
             "Rank again the needs people look at before their kept ranking expires, so that no "
             "page view waits for the matching engine.",
+            by_country=True,
+        ),
+        Job(
+            "requeue-task-runs",
+            _requeue_task_runs,
+            {"minute": "*/10"},
+            "Hand again to the queue the staff requests (exports, assignment runs) still "
+            "waiting long after they were enqueued, so that none is lost with its message.",
         ),
         Job(
             "send-outbox",
@@ -143,13 +163,21 @@ JOBS: dict[str, Job] = {
 }
 
 
-def run_job(app: Flask, name: str, today: date) -> int:
-    """Run one job in its own context and transaction; returns how many items it handled."""
+def run_job(
+    app: Flask,
+    name: str,
+    today: date,
+    only: Collection[str] | None = None,
+    exclude: Collection[str] = (),
+) -> int:
+    """Run one job in its own context and transaction; returns how many items it handled.
+    ``only``/``exclude`` narrow a by-country job to some origin countries (one shard's share)."""
     from placement.tasks import in_job_context
 
     job = JOBS[name]
+    arguments = (today, only, exclude) if job.by_country else (today,)
     try:
-        count = in_job_context(app, lambda: job.run(today))
+        count = in_job_context(app, lambda: job.run(*arguments))
     except Exception:
         log.exception("job %s failed", name)
         raise

@@ -34,8 +34,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 
 def _run_today(app: Flask, name: str) -> None:
-    """Enqueue today's run of a job (with no broker configured it runs here, at once)."""
+    """Enqueue today's run of a job, per country shard for the ranking refresh (with no broker
+    configured it runs here, at once)."""
     from placement import tasks
 
     with app.app_context():
-        tasks.enqueue(tasks.run_job, name, date.today().isoformat())
+        tasks.enqueue_job(name, date.today().isoformat())

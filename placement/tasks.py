@@ -14,6 +14,11 @@ task that a dead worker had taken is handed out again after TASK_VISIBILITY_TIME
 (the Redis transport's visibility timeout). Each task commits once, at its end, so a killed one
 leaves nothing half-written, and is idempotent: a second run finishes the job.
 
+Staff requests (an export, a global assignment run) are followed by a TaskRun row (see
+placement/task_runs/): ``tracked`` marks it running, then commits the work and "done" together,
+or "failed" with the error; a run killed half-way stays "running" and runs again when its task
+is handed out again. Exports are written to a temporary file renamed at the end.
+
 Scaling out by origin country: TASK_COUNTRY_SHARDS ("SL,GH;ET,SN") routes a country's tasks to
 queue ``countries-N`` of its shard; ``placement worker --shard N`` consumes only that queue, so
 workers own disjoint countries (their processes keep only those countries' features loaded).
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -130,10 +135,17 @@ def _flask_app() -> Flask:
 
 def in_job_context(app: Flask, work: Callable[[], T]) -> T:
     """Run ``work`` in its own app and request context (links in mail) and transaction,
-    committed once at the end, rolled back on any error."""
+    committed once at the end, rolled back on any error.
+
+    The app context is always a new one, also when a task runs in-process inside a web request
+    (no broker): the task then has a session (and ``g``) of its own, and ending it leaves the
+    request's records and signed-in user attached to the request's session."""
     from placement.extensions import db
 
-    with app.test_request_context("/", base_url=app.config["PUBLIC_BASE_URL"]):
+    with (
+        app.app_context(),
+        app.test_request_context("/", base_url=app.config["PUBLIC_BASE_URL"]),
+    ):
         try:
             result = work()
             db.session.commit()
@@ -158,8 +170,14 @@ def enqueue(task: Task, *args: Any, country: str | None = None) -> Any:
     """Send ``task`` to its queue (or run it now without a broker); returns its result
     handle."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    configure(app)
-    return task.apply_async(args, queue=queue_for(country, app.config))
+    return send(task, args, queue_for(country, app.config))
+
+
+def send(task: Task, args: tuple[Any, ...], queue: str) -> Any:
+    """Send ``task`` with ``args`` to the queue named ``queue`` (or run it now without a
+    broker); returns its result handle."""
+    configure(current_app._get_current_object())  # type: ignore[attr-defined]
+    return task.apply_async(args, queue=queue)
 
 
 # --- the tasks -------------------------------------------------------------------------------
@@ -174,25 +192,57 @@ def rank_need(_self: Task, need_id: int, for_host: bool = True) -> int:
 
 
 @shared_task(name="homeward.run_job", bind=True)
-def run_job(_self: Task, name: str, on_date: str) -> int:
+def run_job(
+    _self: Task,
+    name: str,
+    on_date: str,
+    only: list[str] | None = None,
+    exclude: list[str] | None = None,
+) -> int:
     """One scheduled job (placement/jobs.py) for a date (ISO): refresh of rankings, outgoing
-    mail, expiries, surveys."""
+    mail, expiries, surveys. ``only``/``exclude`` give a by-country job its shard's share."""
     from placement.jobs import run_job as run
 
-    return run(_flask_app(), name, date.fromisoformat(on_date))
+    return run(_flask_app(), name, date.fromisoformat(on_date), only, exclude or ())
 
 
-@shared_task(base=AppTask, name="homeward.propose_plan", bind=True)
-def propose_plan(_self: Task, programme_id: int, actor_id: int) -> int:
-    """A global assignment run: the programme's optimal plan made into proposals."""
+def enqueue_job(name: str, on_date: str) -> list[Any]:
+    """Enqueue a scheduled job: one task, or for a by-country job (the ranking refresh) one
+    task per country shard on that shard's queue plus one on the default queue for the
+    countries of no shard, so each worker refreshes only the countries it keeps loaded and no
+    single task carries every country. Returns the result handles."""
+    from placement.jobs import JOBS
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    groups = shards(app.config)
+    if not JOBS[name].by_country or not groups:
+        return [enqueue(run_job, name, on_date)]
+    handles = [
+        send(run_job, (name, on_date, sorted(countries), None), f"countries-{n}")
+        for n, countries in enumerate(groups)
+    ]
+    sharded = sorted(set().union(*groups))
+    handles.append(send(run_job, (name, on_date, None, sharded), DEFAULT_QUEUE))
+    return handles
+
+
+@shared_task(name="homeward.propose_plan", bind=True)
+def propose_plan(_self: Task, programme_id: int, actor_id: int, run_id: int | None = None) -> int:
+    """A global assignment run: the programme's optimal plan made into proposals. With
+    ``run_id`` (a staff request from the web) its TaskRun records how it went."""
     from placement.extensions import db
     from placement.models import Programme, User
     from placement.placements.assignment import propose_plan as propose
 
-    programme, actor = db.session.get(Programme, programme_id), db.session.get(User, actor_id)
-    if programme is None or actor is None:
-        return 0
-    return propose(programme, actor=actor)
+    def work(_run: Any) -> tuple[int, str | None]:
+        programme, actor = db.session.get(Programme, programme_id), db.session.get(User, actor_id)
+        if programme is None or actor is None:
+            return 0, None
+        return propose(programme, actor=actor), None
+
+    if run_id is not None:
+        return tracked(run_id, work)
+    return in_job_context(_flask_app(), lambda: work(None)[0])
 
 
 @shared_task(name="homeward.import_experts", bind=True)
@@ -223,19 +273,117 @@ def _script_info(app: Flask) -> Any:
     return ScriptInfo(create_app=lambda: app)
 
 
-@shared_task(base=AppTask, name="homeward.export_placements", bind=True)
-def export_placements(_self: Task, path: str) -> int:
-    """The placements evaluation export (CSV) written to ``path`` atomically: a reader sees
-    the old file or the whole new one. Returns the number of rows."""
+@shared_task(name="homeward.export_placements", bind=True)
+def export_placements(_self: Task, path: str | None = None, run_id: int | None = None) -> int:
+    """The placements evaluation export written to ``path`` atomically: a reader sees the old
+    file or the whole new one. With ``run_id`` (a staff request from the web) the run's
+    filters and format apply, the file goes to the export folder under the run's name and the
+    TaskRun records how it went. Returns the number of rows."""
     from placement.outcomes import evaluation
 
-    rows = evaluation.export_rows(evaluation.Filters())
-    body = evaluation.to_csv([c for c, _m in evaluation.COLUMNS], rows)
-    target = Path(path)
+    if run_id is not None:
+        return tracked(run_id, _export_run, only_reads=True)
+
+    def work() -> int:
+        rows = evaluation.export_rows(evaluation.Filters())
+        body = evaluation.to_csv([c for c, _m in evaluation.COLUMNS], rows)
+        write_atomically(Path(str(path)), body.encode("utf-8"))
+        return len(rows)
+
+    return in_job_context(_flask_app(), work)
+
+
+def _export_run(run: Any) -> tuple[int, str | None]:
+    from placement.outcomes import evaluation
+    from placement.task_runs.services import export_filters, export_folder, export_name
+
+    filters = export_filters(run.params)
+    rows = evaluation.export_rows(filters)
+    if run.params.get("format") == "xlsx":
+        body = evaluation.to_xlsx(filters)
+    else:
+        body = evaluation.to_csv([c for c, _m in evaluation.COLUMNS], rows).encode("utf-8")
+    name = export_name(run)
+    write_atomically(export_folder() / name, body)
+    return len(rows), name
+
+
+def write_atomically(target: Path, body: bytes | Iterable[bytes]) -> None:
+    """Write ``target`` through a temporary file renamed over it at the end, so that a process
+    killed while writing leaves the old file (or none), never half of the new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    partial.write_text(body, encoding="utf-8")
+    with partial.open("wb") as out:
+        for chunk in [body] if isinstance(body, bytes) else body:
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(partial, target)
-    return len(rows)
+
+
+# --- staff requests tracked by a TaskRun ------------------------------------------------------
+
+
+def tracked(
+    run_id: int, work: Callable[[Any], tuple[int, str | None]], *, only_reads: bool = False
+) -> int:
+    """Run ``work(run)`` for the TaskRun ``run_id``: marked RUNNING (its own commit) first, then
+    the work's writes and DONE commit together; an error rolls the work back and marks the run
+    FAILED with its message (not raised again: the run's page reports it). A run killed
+    half-way stays RUNNING until its task is handed out again and runs again; a run already
+    finished is not run twice. Work that ``only_reads`` the database (an export, whose output
+    is its file) reads in a transaction that does not hold SQLite's write lock, and DONE is
+    written after it. Returns the work's count (0 when nothing ran)."""
+    from placement.database import reads_only
+    from placement.extensions import db
+    from placement.models import TaskRun, TaskStatus, utcnow
+
+    app = _flask_app()
+
+    def start() -> bool:
+        run = db.session.get(TaskRun, run_id)
+        if run is None or run.finished:
+            return False
+        run.status, run.started_at, run.error = TaskStatus.RUNNING, utcnow(), None
+        run.attempts += 1
+        return True
+
+    if not in_job_context(app, start):
+        return 0
+
+    def finish() -> int:
+        # The row is locked (PostgreSQL) while the run's writes are made, so a second delivery
+        # of the same task (a visibility timeout shorter than the work) waits, then finds it
+        # done and keeps what the first made.
+        if only_reads:
+            with reads_only():
+                count, name = work(db.session.get(TaskRun, run_id))
+                db.session.commit()  # the read transaction ends; the run's write begins
+            run = db.session.get(TaskRun, run_id, with_for_update=True)
+        else:
+            run = db.session.get(TaskRun, run_id, with_for_update=True)
+            if run.finished:
+                return run.result_count or 0
+            count, name = work(run)
+        if run.finished:
+            return run.result_count or 0
+        run.status, run.finished_at = TaskStatus.DONE, utcnow()
+        run.result_count, run.result_file = count, name
+        return count
+
+    try:
+        return in_job_context(app, finish)
+    except Exception as error:
+        log.exception("task run %s failed", run_id)
+        message = (str(error) or type(error).__name__)[:2000]
+
+        def fail() -> None:
+            run = db.session.get(TaskRun, run_id, with_for_update=True)
+            if run is not None and not run.finished:  # a duplicate may have finished it
+                run.status, run.finished_at, run.error = TaskStatus.FAILED, utcnow(), message
+
+        in_job_context(app, fail)
+        return 0
 
 
 def send_mail() -> Any:

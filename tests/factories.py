@@ -37,6 +37,9 @@ from placement.models import (
     PlacementStatus,
     Programme,
     Role,
+    TaskKind,
+    TaskRun,
+    TaskStatus,
     User,
     VerificationStatus,
 )
@@ -252,3 +255,31 @@ class NotificationFactory(_Base):
     title = factory.Sequence(lambda n: f"You have an offer {n}")
     body = "Answer within fourteen days."
     link = "/expert/"
+
+
+class TaskRunFactory(_Base):
+    """A staff request run as a task; by default a finished CSV export (its file is written by
+    the test that needs it, see ``write_export``)."""
+
+    class Meta:
+        model = TaskRun
+
+    kind = TaskKind.EXPORT_PLACEMENTS
+    status = TaskStatus.DONE
+    requested_by = factory.SubFactory(StaffFactory)
+    params = factory.LazyFunction(lambda: {"format": "csv"})
+    attempts = 1
+    result_count = 0
+
+
+def write_export(run: TaskRun, body: str = "placement,expert\n") -> TaskRun:
+    """Give a done export run its file in the export folder (needs an app context)."""
+    from placement.task_runs.services import export_folder, export_name
+
+    name = export_name(run)
+    folder = export_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(body, encoding="utf-8")
+    run.result_file = name
+    db.session.commit()
+    return run

@@ -8,13 +8,13 @@ never ranked, and one who did not consent to sharing is never shown to a host.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -397,12 +397,15 @@ def _replace_ranking(
     )
 
 
-def refresh_rankings(_today: date) -> int:
+def refresh_rankings(
+    _today: date, only: Collection[str] | None = None, exclude: Collection[str] = ()
+) -> int:
     """The refresh-rankings job: rank again, before they expire, the stored rankings of open and
     approved needs made more than a third of MATCH_CACHE_SECONDS ago, so that page views find a
     fresh ranking instead of fitting the engine. Needs of one country and programme share one
     fit; the fitting only reads (it does not hold SQLite's write lock) and the rankings are
-    written at the end. Returns how many rankings were made."""
+    written at the end. ``only``/``exclude`` limit it to some origin countries (the scheduler
+    enqueues one such task per country shard). Returns how many rankings were made."""
     seconds = cache_seconds()
     if seconds <= 0:
         return 0
@@ -414,6 +417,8 @@ def refresh_rankings(_today: date) -> int:
             .where(
                 Need.status.in_((NeedStatus.OPEN, NeedStatus.APPROVED)),
                 NeedRanking.computed_at < due,
+                Need.country.in_(sorted(only)) if only is not None else true(),
+                Need.country.not_in(sorted(exclude)) if exclude else true(),
             )
             .order_by(Need.id)
         ).all()

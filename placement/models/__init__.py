@@ -70,6 +70,7 @@ from placement.models.records import (
     OutboxEmail,
 )
 from placement.models.suggestions import CvSuggestion, SuggestionStatus
+from placement.models.task_runs import TaskKind, TaskRun, TaskStatus
 from placement.models.tokens import AccessToken
 from placement.models.users import Role, User
 
@@ -137,6 +138,9 @@ __all__ = [
     "SupportOfferLink",
     "SurgeAlert",
     "SurveyPoint",
+    "TaskKind",
+    "TaskRun",
+    "TaskStatus",
     "User",
     "VerificationStatus",
     "WorkMode",

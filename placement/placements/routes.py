@@ -30,6 +30,7 @@ from placement.placements.forms import (
 from placement.programmes.services import all_programmes, programme_by_uuid
 from placement.staff.blockers import who_label
 from placement.staff.services import audit_trail, short_id
+from placement.task_runs.services import submit_assignment
 
 bp = Blueprint("placements", __name__)
 TOP_CANDIDATES = 3
@@ -385,7 +386,7 @@ def assignment_propose(programme_id: str) -> Response:
         abort(404)
     if not StepForm().validate_on_submit():
         abort(400)
-    made = assignment.propose_plan(programme, actor=signed_in_user())
-    db.session.commit()
-    flash(_("%(n)d proposals created from the plan.", n=made), "success")
-    return redirect(url_for("placements.staff_list", status="proposed"))
+    # A global assignment run is heavy: a task makes the proposals (at once without a broker)
+    # and the run's page follows it.
+    run_id = submit_assignment(programme, signed_in_user())
+    return redirect(url_for("task_runs.view", run_id=run_id), code=303)

@@ -93,6 +93,8 @@ ACTION_SENTENCES = {
     "alert.send": _l("alerted experts"),
     "alert.stand_down": _l("stood the alert down"),
     "assignment.rule": _l("changed a lock or ban of the global assignment"),
+    "task.propose_plan": _l("ran the programme's global assignment"),
+    "task.export_placements": _l("asked for an export of placements with outcomes"),
     "programme.create": _l("created the programme"),
     "programme.update": _l("changed the programme"),
     "cv.suggestion_accept": _l("accepted a skill or occupation suggested from their CV"),
@@ -118,6 +120,7 @@ RECORD_TYPES = {
     "Programme": _l("Programme"),
     "User": _l("Account"),
     "ExpertProfile": _l("Expert profile"),
+    "TaskRun": _l("Background request"),
 }
 
 _STATE_LABELS: dict[str, dict[str, object]] = {

@@ -1,10 +1,11 @@
-// A need page whose ranking is being made: ask the status endpoint now and then and, once the
-// ranking is ready, put the page's new candidates section in place of the waiting one (no
-// reload). The section is aria-live, so screen readers hear the change. Without JavaScript the
-// page's "Refresh" link does the same by hand.
+// A page waiting for background work (a need's ranking being made, a staff export or
+// assignment run): ask the status endpoint now and then and, once it says the work is ready
+// (`status: "ready"` or `ready: true`), put the page's new section in place of the waiting one
+// (no reload). The section is aria-live, so screen readers hear the change. Without JavaScript
+// the page's "Refresh" link does the same by hand.
 (function () {
   "use strict";
-  var section = document.querySelector("[data-ranking-status]");
+  var section = document.querySelector("[data-ranking-status], [data-pending-status]");
   if (!section || !window.fetch) {
     return;
   }
@@ -19,12 +20,15 @@
     }
     section.innerHTML = fresh.innerHTML;
     section.removeAttribute("data-ranking-status");
+    section.removeAttribute("data-pending-status");
     section.setAttribute("aria-busy", "false");
   }
 
   function ask() {
     tries += 1;
-    fetch(section.getAttribute("data-ranking-status"), {
+    var url =
+      section.getAttribute("data-ranking-status") || section.getAttribute("data-pending-status");
+    fetch(url, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     })
@@ -32,7 +36,7 @@
         return response.ok ? response.json() : null;
       })
       .then(function (body) {
-        if (body && body.status === "ready") {
+        if (body && (body.status === "ready" || body.ready === true)) {
           return fetch(body.page, { credentials: "same-origin" })
             .then(function (response) { return response.text(); })
             .then(replaceSection);

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 MAX_PAGES = 80
 # Not pages: files, JSON, the API's own documentation (vendored Swagger UI), the header's forms.
 SKIPPED_PREFIXES = ("/static/", "/api/", "/documents/", "/taxonomy/", "/logout", "/locale")
-SKIPPED_SUFFIXES = (".csv", ".xlsx", ".zip", "/export")
+SKIPPED_SUFFIXES = (".csv", ".xlsx", ".zip", "/export", "/download")
 
 Loaded = TypeVar("Loaded")
 

@@ -1,9 +1,12 @@
-"""A task for the worker tests (imported by the worker with `placement worker --include`): it
-stops half-way the first time, so the test can kill its worker in the middle of it."""
+"""For the worker tests (imported by the worker with `placement worker --include`): a task that
+stops half-way the first time, and an export that does, so the test can kill its worker in the
+middle of them."""
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from celery import shared_task
@@ -21,3 +24,28 @@ def write_in_two_steps(folder: str) -> str:
     done = Path(folder) / "done"
     done.write_text(f"completed on run {runs}")
     return done.read_text()
+
+
+# An export run that the worker test kills half-way: the worker imports this module, which
+# (only when the test asks, through the environment) makes the first write of an export stop
+# after half of the file, in its temporary file, as a kill -9 mid-write would find it.
+if os.environ.get("HOMEWARD_TEST_PAUSE_EXPORT"):
+    from placement import tasks
+
+    _write = tasks.write_atomically
+
+    def _write_then_stall(target: Path, body: bytes | Iterable[bytes]) -> None:
+        marker = Path(os.environ["HOMEWARD_TEST_PAUSE_EXPORT"])
+        if marker.exists():
+            return _write(target, body)
+        data = body if isinstance(body, bytes) else b"".join(body)
+
+        def halves() -> Iterator[bytes]:
+            yield data[: len(data) // 2]
+            marker.write_text("half written")
+            time.sleep(120)
+            yield data[len(data) // 2 :]
+
+        return _write(target, halves())
+
+    tasks.write_atomically = _write_then_stall

@@ -20,9 +20,12 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from placement import tasks
+from placement.database import reads_only
 from placement.extensions import db
-from placement.models import NeedRanking, NeedStatus
+from placement.models import Need, NeedRanking, NeedStatus, TaskRun, TaskStatus
+from placement.outcomes.evaluation import Filters
 from placement.scheduler import _run_today
+from placement.task_runs import services as task_runs
 from tests import factories
 from tests.conftest import make_test_app, scratch_database_url
 
@@ -99,6 +102,87 @@ def test_the_worker_refuses_an_unknown_shard(app: Flask) -> None:
     assert "no such shard" in result.output
 
 
+# --- the periodic refresh, one task per country shard ------------------------------------------
+
+
+def _sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[object, ...], str]]:
+    sent: list[tuple[tuple[object, ...], str]] = []
+
+    def send(task: object, args: tuple[object, ...], queue: str) -> None:
+        assert task is tasks.run_job
+        sent.append((tuple(args), queue))
+
+    monkeypatch.setattr(tasks, "send", send)
+    return sent
+
+
+def test_the_scheduler_enqueues_the_refresh_per_country_shard(
+    app: Flask, app_ctx: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = _sent(monkeypatch)
+    monkeypatch.setitem(app.config, "TASK_COUNTRY_SHARDS", "SL,GH;ET")
+    _run_today(app, "refresh-rankings")
+    day = TODAY.isoformat()
+    assert sent == [
+        (("refresh-rankings", day, ["GH", "SL"], None), "countries-0"),
+        (("refresh-rankings", day, ["ET"], None), "countries-1"),
+        (("refresh-rankings", day, None, ["ET", "GH", "SL"]), "default"),  # every other country
+    ]
+    sent.clear()
+    _run_today(app, "expire-needs")  # not by country: one task
+    assert sent == [(("expire-needs", day), "default")]
+
+
+def test_without_shards_the_refresh_is_one_task(
+    app: Flask, app_ctx: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = _sent(monkeypatch)
+    _run_today(app, "refresh-rankings")
+    assert sent == [(("refresh-rankings", TODAY.isoformat()), "default")]
+
+
+def test_a_shard_refresh_ranks_only_its_countries(
+    app: Flask, app_ctx: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    monkeypatch.setitem(app.config, "MATCH_CACHE_SECONDS", 300)
+    factories.ExpertFactory()
+    needs = {
+        country: factories.NeedFactory(
+            status=NeedStatus.OPEN,
+            start=TODAY + timedelta(days=40),
+            end=TODAY + timedelta(days=160),
+            duration_weeks=4,
+            institution=factories.InstitutionFactory(country=country),
+        )
+        for country in ("SL", "ET")
+    }
+    for need in needs.values():
+        tasks.enqueue(tasks.rank_need, need.id, True, country=need.country).get()
+    old = datetime.now(UTC) - timedelta(minutes=5)
+
+    def age() -> None:
+        for stored in db.session.scalars(select(NeedRanking)):
+            stored.computed_at = old
+        db.session.commit()
+
+    def refreshed() -> set[str]:
+        db.session.expire_all()
+        rows = db.session.execute(
+            select(Need.country).join(NeedRanking).where(NeedRanking.computed_at > old)
+        )
+        return set(rows.scalars())
+
+    age()
+    assert tasks.run_job.apply(args=("refresh-rankings", TODAY.isoformat(), ["SL"])).get() == 1
+    assert refreshed() == {"SL"}
+    age()
+    args = ("refresh-rankings", TODAY.isoformat(), None, ["SL"])
+    assert tasks.run_job.apply(args=args).get() == 1
+    assert refreshed() == {"ET"}
+
+
 # --- with the real Redis broker ---------------------------------------------------------------
 
 
@@ -140,9 +224,10 @@ def broker_app(redis_broker: str, tmp_path: Path) -> Iterator[Flask]:
     tasks.configure(application)
 
 
-def _start_worker(app: Flask, tmp_path: Path) -> subprocess.Popen[bytes]:
+def _start_worker(app: Flask, tmp_path: Path, **extra_env: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **extra_env,
         "PLACEMENT_ENV": "testing",
         "PLACEMENT_INSTANCE_PATH": str(tmp_path),
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -258,3 +343,51 @@ def test_an_export_task_writes_the_whole_file(app_ctx: None, tmp_path: Path) -> 
     assert lines[0].startswith("placement,expert,programme")
     assert len(lines) == count + 1
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_an_export_run_killed_half_way_runs_again(broker_app: Flask, tmp_path: Path) -> None:
+    """A staff export whose worker is killed (kill -9) while writing the file: the run stays
+    "running" with only the temporary file, not "done" with half a file; handed out again, it
+    writes the whole file and becomes done on its second attempt."""
+    _drain(broker_app)
+    marker = tmp_path / "half-written"
+    with broker_app.test_request_context():
+        staff = factories.StaffFactory()
+        for _ in range(3):
+            factories.PlacementFactory()
+        run_id = db.session.scalar(
+            select(TaskRun.id).where(
+                TaskRun.uuid == task_runs.submit_export(Filters(), "csv", staff)
+            )
+        )
+        folder = task_runs.export_folder()
+    worker = _start_worker(broker_app, tmp_path, HOMEWARD_TEST_PAUSE_EXPORT=str(marker))
+
+    def run() -> TaskRun:
+        with broker_app.app_context(), reads_only():  # not waiting for the worker's lock
+            found = db.session.get(TaskRun, run_id)
+            db.session.expunge_all()
+            db.session.remove()
+            return found
+
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists():
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.2)
+        assert (run().status, run().attempts) == (TaskStatus.RUNNING, 1)
+        _stop(worker, signal.SIGKILL)  # in the middle of writing the file
+        assert [p.name.endswith(".partial") for p in folder.iterdir()] == [True]
+        assert run().status is TaskStatus.RUNNING and run().result_file is None
+        worker = _start_worker(broker_app, tmp_path, HOMEWARD_TEST_PAUSE_EXPORT=str(marker))
+        deadline = time.monotonic() + 90
+        while run().status is not TaskStatus.DONE:
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.3)
+        done = run()
+        assert (done.attempts, done.result_count, done.error) == (2, 3, None)
+        lines = (folder / done.result_file).read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("placement,expert,programme") and len(lines) == 4
+        assert [p.name for p in folder.iterdir()] == [done.result_file]
+    finally:
+        _stop(worker)
