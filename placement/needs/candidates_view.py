@@ -1,17 +1,134 @@
-"""What the host's candidates section says beyond the list: why experts are not candidates.
+"""What the host's candidates section shows: the candidates' cards, and why experts are not
+candidates.
 
-The list itself is rendered on each view (templates/needs/_candidates.html) from the one kept
-ranking (:func:`placement.matches.services.ranked_expert_ids`): no HTML is kept, so every
-reader's form carries their own CSRF field as any other form does.
+The list comes from the one kept ranking (:func:`placement.matches.services.ranked_expert_ids`,
+re-checked on every view). Rendering twenty cards with their explanations cost more than the
+rest of the view together, so each card's HTML is kept in this process, keyed by everything it
+shows: the ranked match itself (by identity, so a new ranking makes new cards), the profile's
+shown fields as read now, its place in the list, whether the host marked it, the language and
+the script root. The CSRF field is not kept: a card is kept with a per-process placeholder in
+its place, and every view puts the reader's own token there (then each copy is varied against
+BREACH as on any page, placement/static_assets.py).
 """
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask_babel import ngettext
+from flask import render_template, request
+from flask_babel import get_locale, ngettext
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
 
-from placement.matches.services import Exclusions
+from matching.engine import Match
+from placement.extensions import db
+from placement.matches.services import Exclusions, cache_seconds
+from placement.models import ExpertProfile, ExpertSkill, Need
+from placement.process_cache import ProcessCache
+
+
+@dataclass(frozen=True)
+class CardExpert:
+    """What a candidate's card shows of the profile."""
+
+    id: int
+    uuid: uuid.UUID
+    occupation_label: str | None
+    years_experience: int | None
+    residence_country: str | None
+    skill_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CardItem:
+    """One card's data, as templates/needs/_candidate_card.html reads it."""
+
+    expert: CardExpert
+    match: Match
+
+
+def candidate_cards(
+    need: Need,
+    ranked: list[tuple[int, Match]],
+    interested: set[int],
+    interest_form: FlaskForm,
+    first: int = 1,
+) -> list[Markup]:
+    """The cards of ``ranked`` (profile id, match), numbered from ``first``, in order; a
+    profile no longer there is left out. Each card is rendered once per process and kept
+    (see the module's docstring); the reader's CSRF token is put in on every view."""
+    experts = card_experts([expert_id for expert_id, _match in ranked])
+    token = generate_csrf()
+    locale, root, seconds = str(get_locale() or ""), request.script_root, cache_seconds()
+    cards = []
+    for expert_id, match in ranked:
+        expert = experts.get(expert_id)
+        if expert is None:
+            continue
+        n = first + len(cards)
+        key = (id(match), locale, root, str(need.uuid), n, expert_id in interested, expert)
+        kept = _CARDS.get(key, seconds)
+        if kept is not None and kept[0] is match:
+            html = kept[1]
+        else:
+            html = render_template(
+                "needs/_candidate_card.html",
+                item=CardItem(expert, match),
+                n=n,
+                need=need,
+                host_interest=interested,
+                interest_form=interest_form,
+            ).replace(token, _TOKEN_SLOT)
+            if seconds > 0:
+                _CARDS.put(key, (match, html))
+        cards.append(Markup(html.replace(_TOKEN_SLOT, token)))  # noqa: S704 (rendered by Jinja)
+    return cards
+
+
+def card_experts(expert_ids: list[int]) -> dict[int, CardExpert]:
+    """Profile id -> what its card shows, read now (two Core queries: no ORM objects, this
+    runs on every view)."""
+    if not expert_ids:
+        return {}
+    connection = db.session.connection()
+    skills: dict[int, list[str]] = {}
+    for expert_id, label in connection.execute(_SKILLS_OF, {"ids": expert_ids}):
+        skills.setdefault(expert_id, []).append(label)
+    return {
+        row.id: CardExpert(
+            row.id,
+            row.uuid,
+            row.occupation_label,
+            row.years_experience,
+            row.residence_country,
+            tuple(skills.get(row.id, ())),
+        )
+        for row in connection.execute(_CARDS_OF, {"ids": expert_ids})
+    }
+
+
+# (id of the match, language, script root, need, place, marked, profile) -> (match, HTML).
+_CARDS: ProcessCache[tuple[Match, str]] = ProcessCache(size=4096)
+# Stands for the CSRF token in a kept card; unguessable, so no profile text can spell it.
+_TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+_IDS = bindparam("ids", expanding=True)
+_CARDS_OF = select(
+    ExpertProfile.id,
+    ExpertProfile.uuid,
+    ExpertProfile.occupation_label,
+    ExpertProfile.years_experience,
+    ExpertProfile.residence_country,
+).where(ExpertProfile.id.in_(_IDS))
+_SKILLS_OF = (
+    select(ExpertSkill.expert_id, ExpertSkill.label)
+    .where(ExpertSkill.expert_id.in_(_IDS))
+    .order_by(ExpertSkill.id)
+)
 
 
 def exclusion_lines(found: Exclusions) -> list[str]:
