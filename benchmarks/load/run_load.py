@@ -125,6 +125,12 @@ def main() -> None:
         "(a broker that no worker reads, --broker)",
     )
     parser.add_argument(
+        "--forget-rankings",
+        action="store_true",
+        help="delete the stored rankings before each code's server starts, so that its first "
+        "view ranks the need in a web worker (from the stored features and country block)",
+    )
+    parser.add_argument(
         "--broker", default="redis://127.0.0.1:6379/11", help="for --pending; flushed at the end"
     )
     parser.add_argument(
@@ -168,11 +174,9 @@ def main() -> None:
     trees = [("baseline " + args.baseline, Path(args.baseline).resolve())] if args.baseline else []
     trees.append(("this tree", ROOT))
     try:
-        for label, code in trees:
-            print(f"=== code: {label}", flush=True)
-            _measure_tree(wrk, args, {**env, "PYTHONPATH": str(code)}, code, target)
-            if args.pending:
-                _measure_pending(wrk, args, {**env, "PYTHONPATH": str(code)}, code, target)
+        _measure_ready(wrk, args, env, trees, target)
+        if args.pending:
+            _measure_pending(wrk, args, env, trees, target)
     finally:
         if args.pending:
             _flush(args.broker)
@@ -215,64 +219,92 @@ class _Server:
             self.process.kill()
 
 
-def _measure_tree(
-    wrk: str, args: argparse.Namespace, env: dict[str, str], code: Path, target: dict[str, str]
+def _measure_ready(
+    wrk: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    trees: list[tuple[str, Path]],
+    target: dict[str, str],
 ) -> None:
-    """The need page with its ranking ready, at each connection count, then --also."""
-    server = _Server(args, env, code)
-    base = server.base
+    """The need page with its ranking ready, at each connection count, then --also: one
+    server per code tree, measured in turn at each step (so that the other sessions' load on
+    the machine weighs on both alike)."""
+    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    servers: list[tuple[str, Path, _Server, str]] = []
     try:
-        cookie = _login(base, target["email"], target["password"])
-        status, body, first = _get(base, target["path"], cookie)
-        candidates = body.count(b'class="match candidate"')
-        assert status == 200, status
-        assert candidates > 0, "no candidates on the page"
-        print(f"page {target['path']}: {candidates} candidates; first view {first:.2f} s")
-        header = ["-H", f"Cookie: {cookie}", base + target["path"]]
-        database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
-        counts = [int(c) for c in args.connections.split(",")]
-        for connections in counts:
-            # The rankings ready: re-ranked ahead of expiry as the scheduler's refresh-rankings
-            # job does (a ranking is kept MATCH_CACHE_SECONDS, 300 s by default), then every
-            # worker warmed up.
-            _refresh(env, code)
-            _warm_up(base, target["path"], cookie, args.workers)
-            _measure(wrk, args, connections, header, database)
+        for label, code in trees:
+            if args.forget_rankings:
+                _run_job(env, code, "forget-rankings")
+            server = _Server(args, {**env, "PYTHONPATH": str(code)}, code)
+            cookie = _login(server.base, target["email"], target["password"])
+            servers.append((label, code, server, cookie))
+            status, body, first = _get(server.base, target["path"], cookie)
+            candidates = body.count(b'class="match candidate"')
+            assert status == 200, status
+            assert candidates > 0, "no candidates on the page"
+            print(f"[{label}] {target['path']}: {candidates} candidates; first view {first:.2f} s")
+        for connections in [int(c) for c in args.connections.split(",")]:
+            for label, code, server, cookie in servers:
+                # The rankings ready: re-ranked ahead of expiry as the scheduler's
+                # refresh-rankings job does (a ranking is kept MATCH_CACHE_SECONDS, 300 s by
+                # default), then every worker warmed up.
+                _refresh({**env, "PYTHONPATH": str(code)}, code)
+                _warm_up(server.base, target["path"], cookie, args.workers)
+                print(f"[{label}] the need page, ranking ready:")
+                header = ["-H", f"Cookie: {cookie}", server.base + target["path"]]
+                _measure(wrk, args, connections, header, database)
         if args.also:
-            print(f"for comparison, {args.also} (no ranking, no candidates):")
-            _measure(wrk, args, counts[0], [*header[:-1], base + args.also], database)
-        print(server.worker_memory())
+            for label, _code, server, cookie in servers:
+                print(f"[{label}] for comparison, {args.also} (no ranking, no candidates):")
+                header = ["-H", f"Cookie: {cookie}", server.base + args.also]
+                _measure(wrk, args, int(args.connections.split(",")[0]), header, database)
+        for label, _code, server, _cookie in servers:
+            print(f"[{label}] {server.worker_memory()}")
     finally:
-        server.stop()
+        for _label, _code, server, _cookie in servers:
+            server.stop()
 
 
 def _measure_pending(
-    wrk: str, args: argparse.Namespace, env: dict[str, str], code: Path, target: dict[str, str]
+    wrk: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    trees: list[tuple[str, Path]],
+    target: dict[str, str],
 ) -> None:
-    """The page of a need whose ranking is pending (a broker, no worker) and its JSON status."""
-    server = _Server(args, {**env, "TASK_BROKER_URL": args.broker}, code)
-    base = server.base
+    """The page of a need whose ranking is pending (a broker, no worker) and its JSON status,
+    one server per code tree, measured in turn."""
+    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    path = target["pending_path"]
+    servers: list[tuple[str, _Server, str]] = []
     try:
-        cookie = _login(base, target["email"], target["password"])
-        path = target["pending_path"]
-        status, body, first = _get(base, path, cookie)
-        assert status == 200, status
-        assert b'class="ranking-pending"' in body, "the ranking is not pending"
-        print(f"page {path}: ranking pending; first view {first:.3f} s")
-        database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+        for label, code in trees:
+            with_broker = {**env, "PYTHONPATH": str(code), "TASK_BROKER_URL": args.broker}
+            server = _Server(args, with_broker, code)
+            cookie = _login(server.base, target["email"], target["password"])
+            servers.append((label, server, cookie))
+            status, body, first = _get(server.base, path, cookie)
+            assert status == 200, status
+            assert b'class="ranking-pending"' in body, "the ranking is not pending"
+            print(f"[{label}] {path}: ranking pending; first view {first:.3f} s")
         connections = int(args.connections.split(",")[0])
         for shown in (path, path + "/candidates/status"):
-            timings = sorted(_get(base, shown, cookie)[2] for _ in range(50))
-            print(
-                f"{shown}: one request at a time, p50 {timings[24] * 1000:.1f} ms, "
-                f"p95 {timings[47] * 1000:.1f} ms (n=50)"
-            )
-            _measure(wrk, args, connections, ["-H", f"Cookie: {cookie}", base + shown], database)
-        _, body, _ = _get(base, path + "/candidates/status", cookie)
-        assert json.loads(body)["status"] == "pending", body
-        print(server.worker_memory())
+            for label, server, cookie in servers:
+                timings = sorted(_get(server.base, shown, cookie)[2] for _ in range(50))
+                print(
+                    f"[{label}] {shown}: one request at a time (the workers' first views "
+                    f"included), p50 {timings[24] * 1000:.1f} ms, "
+                    f"p95 {timings[47] * 1000:.1f} ms (n=50)"
+                )
+                header = ["-H", f"Cookie: {cookie}", server.base + shown]
+                _measure(wrk, args, connections, header, database)
+        for label, server, cookie in servers:
+            _, body, _ = _get(server.base, path + "/candidates/status", cookie)
+            assert json.loads(body)["status"] == "pending", body
+            print(f"[{label}] {server.worker_memory()}")
     finally:
-        server.stop()
+        for _label, server, _cookie in servers:
+            server.stop()
 
 
 def _warm_up(base: str, path: str, cookie: str, workers: int) -> None:
@@ -290,18 +322,35 @@ def _warm_up(base: str, path: str, cookie: str, workers: int) -> None:
 
 def _refresh(env: dict[str, str], code: Path) -> None:
     """Run the refresh-rankings job once (what the scheduler runs), with ``code``."""
-    job = (
-        "from datetime import date\n"
-        "from placement import create_app\n"
-        "from placement.jobs import run_job\n"
-        "print(run_job(create_app(), 'refresh-rankings', date.today()))"
-    )
+    _run_job(env, code, "refresh-rankings")
+
+
+_JOBS = {
+    "refresh-rankings": "from placement.jobs import run_job\n"
+    "print(run_job(app, 'refresh-rankings', date.today()))",
+    # The stored rankings only (the country blocks and features stay).
+    "forget-rankings": "from sqlalchemy import delete\n"
+    "from placement.extensions import db\n"
+    "from placement.models import NeedRanking\n"
+    "with app.app_context():\n"
+    "    print(db.session.execute(delete(NeedRanking)).rowcount)\n"
+    "    db.session.commit()",
+}
+
+
+def _run_job(env: dict[str, str], code: Path, name: str) -> None:
+    job = "from datetime import date\nfrom placement import create_app\napp = create_app()\n"
     began = time.monotonic()
     done = subprocess.run(  # noqa: S603 (our own code)
-        [sys.executable, "-c", job], env=env, cwd=code, check=True, capture_output=True, text=True
+        [sys.executable, "-c", job + _JOBS[name]],
+        env={**env, "PYTHONPATH": str(code)},
+        cwd=code,
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    made = done.stdout.strip().splitlines()[-1]
-    print(f"refresh-rankings: {made} re-ranked in {time.monotonic() - began:.1f} s")
+    count = done.stdout.strip().splitlines()[-1]
+    print(f"{name}: {count} rankings in {time.monotonic() - began:.1f} s")
 
 
 def _flush(broker: str) -> None:
