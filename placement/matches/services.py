@@ -414,10 +414,13 @@ def refresh_rankings(_today: date) -> int:
 
 def forget_rankings() -> None:
     """Delete every kept ranking and country block (an erasure: they name experts, and the
-    blocks hold their features); they are made again."""
+    blocks hold their features) and this process's candidates' cards; they are made again."""
+    from placement.needs.candidates_view import forget_cards  # the pages' layer, imported late
+
     db.session.execute(delete(NeedRanking))
     forget_blocks()
     _RANKINGS.clear()
+    forget_cards()
 
 
 def with_profiles(ranked: list[tuple[int, Match]]) -> list[RankedExpert]:

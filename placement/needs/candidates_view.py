@@ -90,6 +90,11 @@ def candidate_cards(
     return cards
 
 
+def forget_cards() -> None:
+    """Drop this process's kept cards (an erasure: they show experts' professional fields)."""
+    _CARDS.clear()
+
+
 def card_experts(expert_ids: list[int]) -> dict[int, CardExpert]:
     """Profile id -> what its card shows, read now (two Core queries: no ORM objects, this
     runs on every view)."""

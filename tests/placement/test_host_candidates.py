@@ -474,3 +474,17 @@ def test_a_kept_card_carries_each_readers_own_csrf_token(
     action = f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest"
     assert second.post(action, data={"csrf_token": tokens[0][0]}).status_code == 400
     assert second.post(action, data={"csrf_token": tokens[1][0]}).status_code == 302
+
+
+def test_forgetting_the_rankings_drops_the_kept_cards(
+    app: Flask, client: FlaskClient, host: InstitutionMember, kept: None
+) -> None:
+    """An erasure forgets the kept rankings; the cards showing experts go with them."""
+    factories.ExpertFactory(occupation_label="general practitioner")
+    need = _gp_need(host)
+    assert "Candidate 1" in _section(client, need)
+    assert candidates_view._CARDS._items
+    with app.test_request_context():
+        services.forget_rankings()
+        db.session.commit()
+    assert not candidates_view._CARDS._items
