@@ -18,6 +18,12 @@ What the web application does for the first ranking of a new need, for one origi
   loaded only for the experts listed): a worker's first ranking of the country;
 * **block, loaded**: the block already in the worker: every later ranking.
 
+Then the batch (``--batch-needs``, default 10,000 new needs over every country): top-10 for every
+need from the stored index, including loading it: every country's block read from its bytes,
+``Matcher.fit_stored`` on the country's needs, ``match_all(10)`` (without, then with
+explanations, which load the records of the experts listed); side by side with the path before
+the blocks (each country's stored rows loaded, ``fit`` with ``expert_profiles=``, ``match_all``).
+
 Also: the full index build (``matching.index.build`` over every expert), one profile edit
 (featurise one expert and serialise it, what the save hook does before its one-row write) and,
 with ``--db``, the same edit through the application on SQLite (the commit with its hook).
@@ -75,6 +81,12 @@ def main() -> None:
     parser.add_argument("--stored-requests", type=int, default=20)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--db", action="store_true", help="also time edits through the app")
+    parser.add_argument("--batch-needs", type=int, default=10_000, help="0 to skip the batch")
+    parser.add_argument(
+        "--only-batch",
+        action="store_true",
+        help="skip the first-ranking and edit figures (the build and the batch only)",
+    )
     args = parser.parse_args()
 
     taxonomy = Taxonomy.load()
@@ -102,6 +114,10 @@ def main() -> None:
     path = folder / f"{country}.npz"
     index.write_file(path, {e.id: blobs[e.id] for e in mine})
     report("stored rows of the country", f"{path.stat().st_size / 1e6:,.1f} MB")
+
+    if args.only_batch:
+        batch(args, taxonomy, experts, blobs, featurizer)
+        return
 
     # --- first ranking of a new need: on request vs stored, in one run ---------------------
     fresh_times, fresh_rankings = [], {}
@@ -196,6 +212,79 @@ def main() -> None:
     report("one profile edit: its row replaced in the country block", quantiles(delta_times))
     if args.db:
         db_edits(args.edits)
+    batch(args, taxonomy, experts, blobs, featurizer)
+
+
+def batch(
+    args: argparse.Namespace, taxonomy: Taxonomy, experts: list, blobs: dict, featurizer
+) -> None:
+    """Top-10 for ``--batch-needs`` new needs over every expert, including loading the index:
+    from the stored country blocks, and (the path before them) from every stored row."""
+    if args.batch_needs <= 0:
+        return
+    _, needs = speed_set(taxonomy, 0, args.batch_needs, seed=11, n_countries=args.countries)
+    needs = [replace(n, id=f"BATCH{i}") for i, n in enumerate(needs)]
+    countries = sorted({e.origin_country for e in experts})
+    by_country = {c: [n for n in needs if n.country == c] for c in countries}
+    started = time.perf_counter()
+    stored = {}
+    for code in countries:
+        rows = [e for e in experts if e.origin_country == code]
+        stored[code] = index.block_from_blobs(
+            code, [(k, 1, blobs[e.id]) for k, e in enumerate(rows)], featurizer
+        ).to_bytes()
+    report(
+        f"every country's block from the stored rows ({len(experts):,} experts)",
+        f"{time.perf_counter() - started:,.1f} s, {sum(map(len, stored.values())) / 1e6:,.0f} MB",
+    )
+
+    def load(ids):
+        return {i: (x.record, x.profile) for i in ids for x in [index.load(blobs[i], featurizer)]}
+
+    from_blocks: dict[str, list] = {}
+    for explain in (False, True):
+        started = time.perf_counter()
+        reading = fitting = 0.0
+        listed = 0
+        for code in countries:
+            began = time.perf_counter()
+            block = index.CountryBlock.from_bytes(stored[code])
+            read = time.perf_counter()
+            matcher = Matcher().fit_stored(block, by_country[code], taxonomy=taxonomy, load=load)
+            reading, fitting = reading + read - began, fitting + time.perf_counter() - read
+            ranked = matcher.match_all(10, explain=explain)
+            listed += sum(len(v) for v in ranked.values())
+            if not explain:
+                from_blocks.update(ranked)
+        seconds = time.perf_counter() - started
+        report(
+            f"batch top-10, {len(needs):,} needs, from the blocks"
+            + (" (with explanations)" if explain else ""),
+            f"{seconds:,.2f} s: reading the blocks {reading:,.2f} s, fit_stored (the needs "
+            f"featurised) {fitting:,.2f} s, match_all {seconds - reading - fitting:,.2f} s "
+            f"({listed:,} matches)",
+        )
+    started = time.perf_counter()
+    loading = 0.0
+    ranked = {}
+    for code in countries:
+        began = time.perf_counter()
+        records, profiles = index.profiles(
+            index.load(blobs[e.id], featurizer) for e in experts if e.origin_country == code
+        )
+        loading += time.perf_counter() - began
+        matcher = Matcher().fit(
+            records, by_country[code], taxonomy=taxonomy, expert_profiles=profiles
+        )
+        ranked.update(matcher.match_all(10, explain=False))
+    listed = sum(len(v) for v in ranked.values())
+    report(
+        f"batch top-10, {len(needs):,} needs, each country's rows loaded, fit (before the blocks)",
+        f"{time.perf_counter() - started:,.2f} s incl. {loading:,.2f} s loading the rows "
+        f"({listed:,} matches)",
+    )
+    same = all(same_ranking(from_blocks[n.id], ranked[n.id]) for n in needs)
+    report("batch rankings identical, blocks and rows (ids, order, scores)", str(same))
 
 
 def db_edits(count: int) -> None:

@@ -154,13 +154,22 @@ def evaluate(name: str, experts_path: Path, needs_path: Path, qrels_path: Path, 
         "TF-IDF cosine, sublinear tf": rank_by(tfidf_sims(experts, needs, True), experts, needs),
         "BM25 (k1 1.2, b 0.75)": rank_by(bm25_sims(experts, needs), experts, needs),
     }
+    from benchmarks.fit_fusion import held_out
+
+    unseen = {k: v for k, v in qrels.items() if held_out(k)}
     print(f"\n{name}: {len(experts)} experts, {len(qrels)} needs with an eligible relevant")
-    print(f"  {'system':<30} recall@10    MRR  nDCG@10")
+    print(
+        f"  {'system':<30} recall@10    MRR  nDCG@10 | held-out half ({len(unseen)} needs, "
+        "never seen by fit_fusion.py)"
+    )
     rows = {}
     for system, ranking in systems.items():
-        m = metrics(ranking, qrels)
+        m, h = metrics(ranking, qrels), metrics(ranking, unseen)
         rows[system] = m
-        print(f"  {system:<30} {m['recall@10']:9.3f} {m['mrr']:6.3f} {m['ndcg@10']:8.3f}")
+        print(
+            f"  {system:<30} {m['recall@10']:9.3f} {m['mrr']:6.3f} {m['ndcg@10']:8.3f} | "
+            f"{h['recall@10']:.3f} {h['mrr']:.3f} {h['ndcg@10']:.3f}"
+        )
     return rows
 
 

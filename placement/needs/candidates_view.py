@@ -1,17 +1,113 @@
-"""What the host's candidates section says beyond the list: why experts are not candidates.
+"""What the host's candidates section shows: the candidates' cards, and why experts are not
+candidates.
 
-The list itself is rendered on each view (templates/needs/_candidates.html) from the one kept
-ranking (:func:`placement.matches.services.ranked_expert_ids`): no HTML is kept, so every
-reader's form carries their own CSRF field as any other form does.
+The list comes from the one kept ranking (:func:`placement.matches.services.ranked_expert_ids`,
+re-checked on every view) and its cards are rendered on every view: no HTML is kept, so every
+reader's form carries their own CSRF field as any other form does (issue 20, point 5: one cache,
+of ranking data only). What a card shows of the profile is read with two plain queries instead
+of loading full profile objects, which was most of a view's database time.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from flask import render_template
 from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
 
+from matching.engine import Match
+from placement.extensions import db
 from placement.matches.services import Exclusions
+from placement.models import ExpertProfile, ExpertSkill, Need
+
+
+@dataclass(frozen=True)
+class CardExpert:
+    """What a candidate's card shows of the profile."""
+
+    id: int
+    uuid: uuid.UUID
+    occupation_label: str | None
+    years_experience: int | None
+    residence_country: str | None
+    skill_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CardItem:
+    """One card's data, as templates/needs/_candidate_card.html reads it."""
+
+    expert: CardExpert
+    match: Match
+
+
+def candidate_cards(
+    need: Need,
+    ranked: list[tuple[int, Match]],
+    interested: set[int],
+    interest_form: FlaskForm,
+    first: int = 1,
+) -> list[Markup]:
+    """The cards of ``ranked`` (profile id, match), numbered from ``first``, in order, rendered
+    for this request; a profile no longer there is left out."""
+    experts = card_experts([expert_id for expert_id, _match in ranked])
+    cards: list[Markup] = []
+    for expert_id, match in ranked:
+        expert = experts.get(expert_id)
+        if expert is None:
+            continue
+        html = render_template(
+            "needs/_candidate_card.html",
+            item=CardItem(expert, match),
+            n=first + len(cards),
+            need=need,
+            host_interest=interested,
+            interest_form=interest_form,
+        )
+        cards.append(Markup(html))  # noqa: S704 (rendered by Jinja, autoescaped)
+    return cards
+
+
+def card_experts(expert_ids: list[int]) -> dict[int, CardExpert]:
+    """Profile id -> what its card shows, read now (two Core queries: no ORM objects, this
+    runs on every view)."""
+    if not expert_ids:
+        return {}
+    connection = db.session.connection()
+    skills: dict[int, list[str]] = {}
+    for expert_id, label in connection.execute(_SKILLS_OF, {"ids": expert_ids}):
+        skills.setdefault(expert_id, []).append(label)
+    return {
+        row.id: CardExpert(
+            row.id,
+            row.uuid,
+            row.occupation_label,
+            row.years_experience,
+            row.residence_country,
+            tuple(skills.get(row.id, ())),
+        )
+        for row in connection.execute(_CARDS_OF, {"ids": expert_ids})
+    }
+
+
+_IDS = bindparam("ids", expanding=True)
+_CARDS_OF = select(
+    ExpertProfile.id,
+    ExpertProfile.uuid,
+    ExpertProfile.occupation_label,
+    ExpertProfile.years_experience,
+    ExpertProfile.residence_country,
+).where(ExpertProfile.id.in_(_IDS))
+_SKILLS_OF = (
+    select(ExpertSkill.expert_id, ExpertSkill.label)
+    .where(ExpertSkill.expert_id.in_(_IDS))
+    .order_by(ExpertSkill.id)
+)
 
 
 def exclusion_lines(found: Exclusions) -> list[str]:

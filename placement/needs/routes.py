@@ -32,11 +32,10 @@ from placement.matches.services import (
     evidence_first,
     exclusions,
     experts_for_need,
-    with_profiles,
 )
 from placement.models import ExpertProfile, Institution, InterestSource, Need, NeedStatus, Role
 from placement.needs import lifecycle, services
-from placement.needs.candidates_view import exclusion_lines
+from placement.needs.candidates_view import candidate_cards, exclusion_lines
 from placement.needs.forms import (
     InterestForm,
     NeedFilterForm,
@@ -192,12 +191,14 @@ def _candidates_view(need: Need) -> dict[str, Any]:
     if pending:
         return view
     strong, weaker = evidence_first(ranked)
+    interested, form = services.interests(need, InterestSource.HOST), InterestForm()
+    cards = candidate_cards(need, strong, interested, form)
     view.update(
         strong_count=len(strong),
-        candidates=with_profiles(strong),
-        weaker=with_profiles(weaker),
-        host_interest=services.interests(need, InterestSource.HOST),
-        interest_form=InterestForm(),
+        candidates=cards,
+        weaker=candidate_cards(need, weaker, interested, form, first=len(cards) + 1),
+        host_interest=interested,
+        interest_form=form,
     )
     if not ranked:
         view["exclusion_lines"] = exclusion_lines(exclusions(need, for_host=True))

@@ -4,6 +4,7 @@ that excluded people and how many each removed) and a ranking pending while a wo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -22,6 +23,7 @@ from placement.models import (
     ConsentPurpose,
     ConsentRecord,
     ExpertLanguage,
+    ExpertProfile,
     InstitutionMember,
     Need,
     NeedLanguage,
@@ -386,3 +388,85 @@ def test_the_demo_gp_need_ranks_a_doctor_first_or_says_no_one_has_the_skills(
     else:
         label = (first.occupation_label or "").lower()
         assert any(word in label for word in ("practitioner", "physician", "doctor")), label
+
+
+# --- each candidate's card kept per process, the reader's own CSRF token in it -------------------
+
+CARD_TOKEN = re.compile(
+    r'<article class="match candidate">.*?name="csrf_token"[^>]*value="([^"]+)"', re.S
+)
+
+
+@pytest.fixture
+def kept(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Rankings kept, as in production."""
+    monkeypatch.setitem(app.config, "MATCH_CACHE_SECONDS", 300)
+    services._RANKINGS.clear()
+    yield
+    services._RANKINGS.clear()
+
+
+def test_a_kept_card_shows_a_profile_edit_at_once(
+    client: FlaskClient, host: InstitutionMember, kept: None
+) -> None:
+    expert = factories.ExpertFactory(occupation_label="general practitioner")
+    need = _gp_need(host)
+    assert "general practitioner" in _section(client, need)
+    expert = db.session.get(ExpertProfile, expert.id)  # the request ended the test's session
+    expert.occupation_label = "district general practitioner"
+    expert.skills[0].label = "perform clinical examination of children"
+    db.session.commit()
+    section = _section(client, need)  # the same kept ranking, the profile as it is now
+    assert "district general practitioner" in section
+    assert "perform clinical examination of children" in section
+
+
+def test_a_card_says_at_once_that_the_host_marked_the_candidate(
+    client: FlaskClient, host: InstitutionMember, kept: None
+) -> None:
+    expert = factories.ExpertFactory(occupation_label="general practitioner")
+    need = _gp_need(host)
+    assert "I am interested" in _section(client, need)
+    marked = client.post(f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest")
+    assert marked.status_code == 302
+    section = _section(client, need)
+    assert "Interested ✓ (withdraw)" in section and "I am interested" not in section
+
+
+def test_a_kept_card_is_in_each_readers_language(
+    client: FlaskClient, host: InstitutionMember, kept: None
+) -> None:
+    factories.ExpertFactory(occupation_label="general practitioner")
+    need = _gp_need(host)
+    english = _section(client, need)
+    page = client.get(f"/host/needs/{need.uuid}", headers={"Accept-Language": "fr"})
+    with client.application.test_request_context(), force_locale("fr"):
+        why = gettext("Why this score")
+    assert why != "Why this score"
+    assert "Why this score" in english
+    assert why in page.get_data(as_text=True)
+
+
+def test_a_kept_card_carries_each_readers_own_csrf_token(
+    app: Flask, host: InstitutionMember, kept: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two members of the institution view the need from the same kept ranking: each card's
+    form works for its reader only (no HTML is kept, so no token is shared)."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    expert = factories.ExpertFactory(occupation_label="general practitioner")
+    need = _gp_need(host)
+    other = factories.HostMemberFactory(institution=host.institution)
+    first, second = app.test_client(), app.test_client()
+    for reader, user in ((first, host.user), (second, other.user)):
+        login = reader.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)[1]
+        data = {"email": user.email, "password": factories.PASSWORD, "csrf_token": token}
+        assert reader.post("/login", data=data).status_code == 302
+    tokens = [
+        CARD_TOKEN.findall(reader.get(f"/host/needs/{need.uuid}").get_data(as_text=True))
+        for reader in (first, second)
+    ]
+    assert [len(t) for t in tokens] == [1, 1]
+    action = f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest"
+    assert second.post(action, data={"csrf_token": tokens[0][0]}).status_code == 400
+    assert second.post(action, data={"csrf_token": tokens[1][0]}).status_code == 302
