@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -57,6 +57,8 @@ _HEADER = struct.Struct("<4sI")
 # The row's column blocks, in the featurizer's order (Featurizer.offsets).
 _BLOCKS = ("concepts", "skills", "occupation")
 _VERSIONS: dict[int, tuple[Featurizer, str]] = {}
+# What json.dumps(..., ensure_ascii=False, separators=(",", ":")) makes, built once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,13 @@ def dump(record: Expert, profile: Profile) -> bytes:
     row = profile.row
     if row is None:
         raise ValueError("the profile has no row: make it with Featurizer.expert")
-    indices = np.asarray(row.indices, dtype=np.int32)
-    data = np.asarray(row.data, dtype=np.float64)
-    header = json.dumps(
+    return _dump(record, profile, row.indices, row.data)
+
+
+def _dump(record: Expert, profile: Profile, cols: Sequence[int], vals: Sequence[float]) -> bytes:
+    indices = np.asarray(cols, dtype=np.int32)
+    data = np.asarray(vals, dtype=np.float64)
+    header = _ENCODER.encode(
         {
             "r": _record_fields(record),
             "s": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.skills],
@@ -123,9 +129,7 @@ def dump(record: Expert, profile: Profile) -> bytes:
             "k": profile.evidence,
             "p": [[col, tf] for col, tf in profile.prose.items()],
             "n": len(indices),
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     ).encode()
     return b"".join((_HEADER.pack(_MAGIC, len(header)), header, indices.tobytes(), data.tobytes()))
 
@@ -213,13 +217,14 @@ def _record(fields: list) -> Expert:
 
 
 def build(experts: Iterable[Expert], featurizer: Featurizer) -> dict[str, bytes]:
-    """Stored form of many experts at once: their strings are resolved in a few batched passes
-    first (the engine's own warm-up), which is much faster than one expert at a time."""
+    """Stored form of many experts at once (:meth:`Featurizer.expert_rows`: each distinct
+    string resolved once, one sparse product for the occupations), which is much faster than
+    one expert at a time and gives the same bytes."""
     experts = list(experts)
-    warm = Matcher()
-    warm.taxonomy_ = featurizer.taxonomy
-    warm._prewarm(experts, [])  # the engine's batched resolution, not a copy of it
-    return {e.id: dump(e, featurizer.expert(e)) for e in experts}
+    return {
+        e.id: _dump(e, profile, cols, vals)
+        for e, (profile, cols, vals) in zip(experts, featurizer.expert_rows(experts), strict=True)
+    }
 
 
 def profiles(stored: Iterable[IndexedExpert]) -> tuple[list[Expert], dict[str, Profile]]:
