@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing as mp
+import os
 import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ __all__ = [
     "CountryBlock",
     "IndexedExpert",
     "build",
+    "build_index",
     "dump",
     "feature_version",
     "featurizer_for",
@@ -534,4 +537,173 @@ def _concat(
         fields[name] = sp.vstack([getattr(b, name)[rows] for b, rows in chosen], format="csr")
     order = np.argsort(fields["ids"], kind="stable")
     fields = {name: value[order] for name, value in fields.items()}
+    return CountryBlock(country=country, version=version, **fields)
+
+
+# --- the whole index at once -------------------------------------------------------------------
+
+#: Experts featurised per task of a full build: large enough that a batch shares most of its
+#: strings, small enough that the processes stay busy until the end.
+BUILD_CHUNK = 5000
+#: Below this many experts a full build runs in this process (starting workers costs more).
+PARALLEL_FROM = 10_000
+# The work of a full build, set before the worker processes are forked (they inherit it).
+_BUILD: tuple[Featurizer, list[tuple[str, list[tuple[int, int, Expert]]]]] | None = None
+
+
+def build_index(
+    items: Iterable[tuple[int, int, Expert]],
+    featurizer: Featurizer,
+    processes: int | None = None,
+    chunk: int = BUILD_CHUNK,
+) -> Iterator[tuple[str, dict[int, bytes], CountryBlock | None]]:
+    """Stored rows and country blocks of many experts ((key, stamp, record)), by origin
+    country: ``(country, {key: bytes dump wrote}, block)``, the block None for experts
+    without an origin country. What ``placement reindex`` writes.
+
+    Each country's experts are featurised in batches (:meth:`Featurizer.expert_rows`), its
+    rows serialised and its block assembled from the same arrays, without reading the rows
+    back. With ``processes`` > 1 (default: two, or one on a single CPU) the batches of a large
+    build run in forked worker processes, so a caller writing the rows of one country overlaps the
+    featurisation of the next. Rows and blocks are those of :func:`build` and
+    :func:`block_from_blobs` (``tests/matching/test_index.py`` holds them together).
+    """
+    groups: dict[str, list[tuple[int, int, Expert]]] = {}
+    for item in items:
+        groups.setdefault(item[2].origin_country, []).append(item)
+    countries = [(c, sorted(group, key=lambda i: i[2].id)) for c, group in sorted(groups.items())]
+    total = sum(len(group) for _c, group in countries)
+    if processes is None:
+        processes = min(2, os.cpu_count() or 1)
+    jobs = [
+        (c, start, min(start + max(1, chunk), len(group)))
+        for c, (_code, group) in enumerate(countries)
+        for start in range(0, len(group), max(1, chunk))
+    ]
+    forkable = "fork" in mp.get_all_start_methods()
+    global _BUILD
+    _BUILD = (featurizer, countries)
+    try:
+        if processes > 1 and total >= PARALLEL_FROM and len(jobs) > 1 and forkable:
+            context = mp.get_context("fork")
+            with context.Pool(min(processes, len(jobs))) as pool:
+                yield from _gather(countries, pool.imap(_build_job, jobs), featurizer)
+        else:
+            yield from _gather(countries, map(_build_job, jobs), featurizer)
+    finally:
+        _BUILD = None
+
+
+def _gather(
+    countries: list[tuple[str, list[tuple[int, int, Expert]]]],
+    results: Iterator[tuple[int, int, dict[int, bytes], CountryBlock | None]],
+    featurizer: Featurizer,
+) -> Iterator[tuple[str, dict[int, bytes], CountryBlock | None]]:
+    """Chunks back into countries (they arrive in job order: one country's chunks in a row)."""
+    current, blobs, parts = -1, {}, []
+    for c, _start, chunk_blobs, part in results:
+        if c != current:
+            if current >= 0:
+                yield _country_result(countries[current][0], blobs, parts, featurizer)
+            current, blobs, parts = c, {}, []
+        blobs.update(chunk_blobs)
+        if part is not None:
+            parts.append(part)
+    if current >= 0:
+        yield _country_result(countries[current][0], blobs, parts, featurizer)
+
+
+def _country_result(
+    country: str, blobs: dict[int, bytes], parts: list[CountryBlock], featurizer: Featurizer
+) -> tuple[str, dict[int, bytes], CountryBlock | None]:
+    if not country:
+        return country, blobs, None
+    return country, blobs, _join(country, feature_version(featurizer), parts)
+
+
+def _build_job(job: tuple[int, int, int]) -> tuple[int, int, dict[int, bytes], CountryBlock | None]:
+    """One chunk of one country: its rows and its part of the country's block."""
+    if _BUILD is None:  # pragma: no cover - set by build_index before any job runs
+        raise RuntimeError("build_index sets the work first")
+    featurizer, countries = _BUILD
+    c, start, end = job
+    country, group = countries[c]
+    chunk = group[start:end]
+    rows = featurizer.expert_rows([record for _key, _stamp, record in chunk])
+    blobs, facts = {}, []
+    for (key, stamp, record), (profile, cols, vals) in zip(chunk, rows, strict=True):
+        blobs[key] = _dump(record, profile, cols, vals)
+        if country:
+            facts.append(_facts_of(key, stamp, record, profile, cols, vals))
+    return c, start, blobs, _assemble(country, featurizer, facts) if country else None
+
+
+def _facts_of(
+    key: int, stamp: int, record: Expert, profile: Profile, cols: list[int], vals: list[float]
+) -> _Facts:
+    """What a block keeps of one expert, from the featurizer's output (as
+    :func:`block_from_blobs` reads it from the stored row)."""
+    offset = EVIDENCE.index(profile.evidence) * TEXT_FEATURES
+    prose_cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose)) + offset
+    prose_vals = np.fromiter(profile.prose.values(), dtype=np.float64, count=len(prose_cols))
+    order = np.argsort(prose_cols, kind="stable")
+    return _Facts(
+        record.id,
+        key,
+        stamp,
+        record.origin_country,
+        record.residence_country,
+        profile.empty,
+        [(w.start.toordinal(), w.end.toordinal()) for w in record.availability],
+        [(lang.code, lang.rank) for lang in record.languages],
+        record.years_experience,
+        record.origin_region,
+        (np.asarray(cols, dtype=np.int32), np.asarray(vals, dtype=np.float64)),
+        (prose_cols[order], prose_vals[order]),
+    )
+
+
+def _join(country: str, version: str, parts: list[CountryBlock]) -> CountryBlock:
+    """Blocks of consecutive runs of one country's experts (in id order) as one block: what
+    :func:`_assemble` makes of all their rows at once."""
+    if len(parts) == 1:
+        return parts[0]
+    k = max(p.win_start.shape[1] for p in parts)
+
+    def padded(name: str, fill: int) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.pad(
+                    getattr(p, name), ((0, 0), (0, k - p.win_start.shape[1])), constant_values=fill
+                )
+                for p in parts
+            ]
+        )
+
+    fields: dict[str, np.ndarray | sp.csr_matrix] = {
+        name: np.concatenate([getattr(p, name) for p in parts])
+        for name in (
+            "ids",
+            "keys",
+            "stamps",
+            "residence",
+            "empty",
+            "languages",
+            "experience",
+            "region",
+        )
+    }
+    fields["win_start"], fields["win_end"] = padded("win_start", _NO_WINDOW), padded("win_end", 0)
+    for name in ("matrix", "prose"):
+        matrices = [getattr(p, name) for p in parts]
+        indptr = np.zeros(sum(m.shape[0] for m in matrices) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.concatenate([np.diff(m.indptr) for m in matrices]))
+        fields[name] = sp.csr_matrix(
+            (
+                np.concatenate([m.data for m in matrices]),
+                np.concatenate([m.indices for m in matrices]).astype(np.int64),
+                indptr,
+            ),
+            shape=(len(indptr) - 1, matrices[0].shape[1]),
+        )
     return CountryBlock(country=country, version=version, **fields)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 import os
 import pickle
 import re
@@ -168,7 +169,7 @@ class _LabelIndex:
         """
         heads, tails = self._pools()
         head_texts, tail_texts = self._pool_texts()
-        lengths = self.lengths
+        lengths = self._lengths()
         results: list[tuple[str, float] | None] = []
         for query in queries:
             n = len(query)
@@ -181,8 +182,8 @@ class _LabelIndex:
             # two binary searches. The two pools are searched apart and the better hit kept,
             # ties to the lower position: the first best of their union, as one search of it
             # in position order gives (rapidfuzz keeps the first of equal scores).
-            lo = int(np.searchsorted(lengths, n * 0.7, "left"))
-            hi = int(np.searchsorted(lengths, n * 1.4 + 1, "right"))
+            lo = bisect.bisect_left(lengths, math.ceil(n * 0.7))
+            hi = bisect.bisect_right(lengths, math.floor(n * 1.4 + 1))
             parts = []
             for pools, texts, key in (
                 (heads, head_texts, query[:3]),
@@ -199,6 +200,13 @@ class _LabelIndex:
                 best = (swap[0], fuzz.ratio(query, swap[0])) if swap else None
             results.append((best[0], best[1]) if best else None)
         return results
+
+    def _lengths(self) -> list[int]:
+        """:attr:`lengths` as a list, for binary searches with plain ints."""
+        found = self.__dict__.get("_length_list")
+        if found is None:
+            found = self._length_list = self.lengths.tolist()
+        return found
 
     def _pool_texts(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """The labels of each pool, in its order (built once per process, not cached)."""

@@ -105,20 +105,64 @@ def _write(expert_ids: list[int], blobs: dict[int, bytes]) -> None:
         )
 
 
-def reindex(batch: int = 2000, only_stale: bool = False) -> int:
-    """Rebuild the stored features of every profile not erased (``only_stale``: those without
-    a current row), committing each batch. Returns how many rows were written."""
+def reindex(
+    batch: int = index.BUILD_CHUNK, only_stale: bool = False, processes: int | None = None
+) -> int:
+    """Rebuild the stored features of every profile not erased, and every origin country's
+    block from them (``only_stale``: only the rows of profiles without a current row; their
+    blocks follow on use). Returns how many rows were written.
+
+    A full build: every record read in one pass, featurised in batches of ``batch`` (in
+    ``processes`` worker processes, default two; see :func:`matching.index.build_index`),
+    the rows written with bulk inserts (COPY on PostgreSQL) while the next country is being
+    featurised. Each origin country's rows and block commit together, so an interrupted run
+    leaves whole countries current and ``--stale-only`` finishes it."""
     version = current_version()
-    query = select(ExpertProfile.id).where(ExpertProfile.anonymised_at.is_(None))
+    criteria = [ExpertProfile.anonymised_at.is_(None)]
     if only_stale:
         current = select(ExpertFeatures.expert_id).where(ExpertFeatures.version == version)
-        query = query.where(ExpertProfile.id.not_in(current))
-    ids = list(db.session.scalars(query.order_by(ExpertProfile.id)))
+        criteria.append(ExpertProfile.id.not_in(current))
+    records = expert_records_where(*criteria)
+    db.session.commit()  # the reads are done; each country writes in a transaction of its own
+    now = utcnow()
+    stamp = _stamp(now)
+    items = [(i, stamp, record) for i, (_user, record) in records.items()]
+    del records
     written = 0
-    for start in range(0, len(ids), batch):
-        written += store_features(ids[start : start + batch])
+    for _country, blobs, block in index.build_index(items, featurizer(), processes, batch):
+        _replace_rows(blobs, version, now)
+        if block is not None and not only_stale:
+            _write_block(block)
         db.session.commit()
+        written += len(blobs)
     return written
+
+
+def _replace_rows(blobs: dict[int, bytes], version: str, now: datetime) -> None:
+    """Replace the rows of these profiles (delete then bulk insert, in the caller's
+    transaction); PostgreSQL takes them with COPY, the fastest way in."""
+    session = db.session
+    ids = sorted(blobs)
+    for start in range(0, len(ids), CHUNK):
+        session.execute(
+            delete(ExpertFeatures).where(ExpertFeatures.expert_id.in_(ids[start : start + CHUNK]))
+        )
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = session.connection().connection.driver_connection.cursor()
+        columns = "expert_id, version, profile, updated_at"
+        with cursor.copy(f"COPY expert_features ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "varchar", "bytea", "timestamptz"])
+            for i in ids:
+                copy.write_row((i, version, blobs[i], now))
+        return
+    for start in range(0, len(ids), CHUNK * 10):
+        session.execute(
+            insert(ExpertFeatures),
+            [
+                {"expert_id": i, "version": version, "profile": blobs[i], "updated_at": now}
+                for i in ids[start : start + CHUNK * 10]
+            ],
+        )
 
 
 def _stamped_rows(*criteria: ColumnElement[bool]) -> list[Any]:
@@ -301,24 +345,26 @@ def _stored_block(country: str, version: str) -> index.CountryBlock | None:
 
 
 def _store_block(block: index.CountryBlock) -> None:
-    def write() -> None:
-        db.session.execute(delete(CountryIndex).where(CountryIndex.country == block.country))
-        db.session.execute(
-            insert(CountryIndex),
-            [
-                {
-                    "country": block.country,
-                    "version": block.version,
-                    "block": block.to_bytes(),
-                    "built_at": utcnow(),
-                }
-            ],
-        )
-
     if in_read_request():
-        commit_apart(write)
+        commit_apart(lambda: _write_block(block))
     else:
-        write()
+        _write_block(block)
+
+
+def _write_block(block: index.CountryBlock) -> None:
+    """Replace the stored block of the block's country (in the caller's transaction)."""
+    db.session.execute(delete(CountryIndex).where(CountryIndex.country == block.country))
+    db.session.execute(
+        insert(CountryIndex),
+        [
+            {
+                "country": block.country,
+                "version": block.version,
+                "block": block.to_bytes(),
+                "built_at": utcnow(),
+            }
+        ],
+    )
 
 
 def loader_for(block: index.CountryBlock) -> Any:
