@@ -43,6 +43,9 @@ from matching.text import TEXT_FEATURES, hash_token, normalise, prose_tokens
 __all__ = ["EVIDENCE", "SUGGESTED_WEIGHT", "Featurizer", "Profile", "SkillItem", "prose_vector"]
 
 UNRESOLVED_FEATURES = 1 << 18
+#: Distinct strings a featurizer remembers (what each skill string resolves to, the words of
+#: each text) before it forgets them all and starts again.
+CACHED_STRINGS = 500_000
 #: Evidence profiles, in column-range order.
 EVIDENCE = ("structured", "prose")
 #: A suggested (unconfirmed) skill counts as this share of a confirmed one.
@@ -127,6 +130,10 @@ class Featurizer:
         self.occupation_profiles = sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
         self._by_skill = self.occupation_profiles.T.tocsr()
         self._by_skill.sort_indices()
+        # What each distinct skill string counts as, and the word counts of each distinct
+        # text: they depend on the taxonomy only, so batches (and edits) share them.
+        self._items: dict[str, SkillItem] = {}
+        self._prose = _ProseCounts()
 
     # --- building blocks -----------------------------------------------------------------
 
@@ -282,11 +289,16 @@ class Featurizer:
         """
         experts = list(experts)
         tx = self.taxonomy
-        texts = sorted({s for e in experts for s in (*e.skills, *e.suggested_skills)})
-        items = {
-            text: self._item(text, found)
+        items = self._items
+        if len(items) > CACHED_STRINGS:
+            items.clear()
+        texts = sorted(
+            {s for e in experts for s in (*e.skills, *e.suggested_skills)}.difference(items)
+        )
+        items.update(
+            (text, self._item(text, found))
             for text, found in zip(texts, tx.resolve_many(texts), strict=True)
-        }
+        )
         suggested_items = {
             text: replace(items[text], confidence=items[text].confidence * SUGGESTED_WEIGHT)
             for text in {s for e in experts for s in e.suggested_skills}
@@ -297,7 +309,9 @@ class Featurizer:
         occupations_in_summary = dict(
             zip(summaries, tx.extract_many(summaries, kind="occupation"), strict=True)
         )
-        prose_of = _ProseCounts()
+        prose_of = self._prose
+        if len(prose_of) > CACHED_STRINGS:
+            prose_of.clear()
 
         parts = []
         for expert in experts:
@@ -445,6 +459,12 @@ class _ProseCounts:
 
     def __init__(self) -> None:
         self._by_text: dict[str, dict[int, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_text)
+
+    def clear(self) -> None:
+        self._by_text.clear()
 
     def counts(self, text: str) -> dict[int, int]:
         found = self._by_text.get(text)

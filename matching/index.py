@@ -19,13 +19,14 @@ import hashlib
 import io
 import json
 import multiprocessing as mp
-import os
 import struct
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,6 +48,7 @@ __all__ = [
     "IndexedExpert",
     "build",
     "build_index",
+    "by_country",
     "dump",
     "feature_version",
     "featurizer_for",
@@ -119,20 +121,50 @@ def dump(record: Expert, profile: Profile) -> bytes:
     return _dump(record, profile, row.indices, row.data)
 
 
-def _dump(record: Expert, profile: Profile, cols: Sequence[int], vals: Sequence[float]) -> bytes:
+def _dump(
+    record: Expert,
+    profile: Profile,
+    cols: Sequence[int],
+    vals: Sequence[float],
+    fragments: dict[int, str] | None = None,
+) -> bytes:
+    """:func:`dump` from a row's columns and values. ``fragments`` keeps the JSON of skill
+    items by identity across the dumps of one batch (its items are shared, and alive while
+    it is dumped); the bytes are those of one ``json.dumps`` of the whole header."""
     indices = np.asarray(cols, dtype=np.int32)
     data = np.asarray(vals, dtype=np.float64)
-    header = _ENCODER.encode(
-        {
-            "r": _record_fields(record),
-            "s": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.skills],
-            "o": [[uri, weight] for uri, weight in profile.occupations],
-            "g": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.suggested],
-            "e": profile.empty,
-            "k": profile.evidence,
-            "p": [[col, tf] for col, tf in profile.prose.items()],
-            "n": len(indices),
-        }
+    encode = _ENCODER.encode
+    kept = {} if fragments is None else fragments
+
+    def items(found: list[SkillItem]) -> str:
+        parts = []
+        for i in found:
+            text = kept.get(id(i))
+            if text is None:
+                text = kept[id(i)] = encode([i.text, i.column, i.confidence, i.uri, i.label])
+            parts.append(text)
+        return "[" + ",".join(parts) + "]"
+
+    header = "".join(
+        (
+            '{"r":',
+            encode(_record_fields(record)),
+            ',"s":',
+            items(profile.skills),
+            ',"o":',
+            encode([[uri, weight] for uri, weight in profile.occupations]),
+            ',"g":',
+            items(profile.suggested),
+            ',"e":',
+            encode(profile.empty),
+            ',"k":',
+            encode(profile.evidence),
+            ',"p":',
+            encode([[col, tf] for col, tf in profile.prose.items()]),
+            ',"n":',
+            str(len(indices)),
+            "}",
+        )
     ).encode()
     return b"".join((_HEADER.pack(_MAGIC, len(header)), header, indices.tobytes(), data.tobytes()))
 
@@ -224,9 +256,10 @@ def build(experts: Iterable[Expert], featurizer: Featurizer) -> dict[str, bytes]
     string resolved once, one sparse product for the occupations), which is much faster than
     one expert at a time and gives the same bytes."""
     experts = list(experts)
+    rows, fragments = featurizer.expert_rows(experts), {}
     return {
-        e.id: _dump(e, profile, cols, vals)
-        for e, (profile, cols, vals) in zip(experts, featurizer.expert_rows(experts), strict=True)
+        e.id: _dump(e, profile, cols, vals, fragments)
+        for e, (profile, cols, vals) in zip(experts, rows, strict=True)
     }
 
 
@@ -547,95 +580,101 @@ def _concat(
 BUILD_CHUNK = 5000
 #: Below this many experts a full build runs in this process (starting workers costs more).
 PARALLEL_FROM = 10_000
-# The work of a full build, set before the worker processes are forked (they inherit it).
-_BUILD: tuple[Featurizer, list[tuple[str, list[tuple[int, int, Expert]]]]] | None = None
+# The featurizer of a full build, set before its worker processes are forked (they inherit it).
+_BUILDER: Featurizer | None = None
+
+Item = tuple[int, int, Expert]
+
+
+def by_country(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
+    """(key, stamp, record) items grouped by origin country, as :func:`build_index` takes
+    them."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item[2].origin_country, []).append(item)
+    return sorted(groups.items())
 
 
 def build_index(
-    items: Iterable[tuple[int, int, Expert]],
+    groups: Iterable[tuple[str, Sequence[Item]]],
     featurizer: Featurizer,
-    processes: int | None = None,
+    processes: int = 1,
     chunk: int = BUILD_CHUNK,
 ) -> Iterator[tuple[str, dict[int, bytes], CountryBlock | None]]:
-    """Stored rows and country blocks of many experts ((key, stamp, record)), by origin
-    country: ``(country, {key: bytes dump wrote}, block)``, the block None for experts
-    without an origin country. What ``placement reindex`` writes.
+    """Stored rows and blocks of many experts: for each (origin country, its experts as
+    (key, stamp, record)), ``(country, {key: bytes dump wrote}, block)``, the block None for
+    experts without an origin country. What ``placement reindex`` writes.
 
-    Each country's experts are featurised in batches (:meth:`Featurizer.expert_rows`), its
-    rows serialised and its block assembled from the same arrays, without reading the rows
-    back. With ``processes`` > 1 (default: two, or one on a single CPU) the batches of a large
-    build run in forked worker processes, so a caller writing the rows of one country overlaps the
-    featurisation of the next. Rows and blocks are those of :func:`build` and
+    Each country's experts are featurised in batches of ``chunk``
+    (:meth:`Featurizer.expert_rows`), serialised, and the block assembled from the same
+    arrays without reading the rows back. With ``processes`` > 1 the batches run in that many
+    forked worker processes: ``groups`` is read lazily, in this process, while they work (a
+    caller reading one country from a database overlaps the featurisation of the previous
+    one), and each country is yielded, in order, as soon as its batches are done (so its
+    writing overlaps the next ones). Rows and blocks are those of :func:`build` and
     :func:`block_from_blobs` (``tests/matching/test_index.py`` holds them together).
     """
-    groups: dict[str, list[tuple[int, int, Expert]]] = {}
-    for item in items:
-        groups.setdefault(item[2].origin_country, []).append(item)
-    countries = [(c, sorted(group, key=lambda i: i[2].id)) for c, group in sorted(groups.items())]
-    total = sum(len(group) for _c, group in countries)
-    if processes is None:
-        processes = min(2, os.cpu_count() or 1)
-    jobs = [
-        (c, start, min(start + max(1, chunk), len(group)))
-        for c, (_code, group) in enumerate(countries)
-        for start in range(0, len(group), max(1, chunk))
-    ]
-    forkable = "fork" in mp.get_all_start_methods()
-    global _BUILD
-    _BUILD = (featurizer, countries)
+    size = max(1, chunk)
+
+    def parts(items: Sequence[Item]) -> list[list[Item]]:
+        ordered = sorted(items, key=lambda i: i[2].id)
+        return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+
+    if processes <= 1 or "fork" not in mp.get_all_start_methods():
+        for country, items in groups:
+            done = [_build_chunk(country, part, featurizer) for part in parts(items)]
+            yield _country_result(country, done, featurizer)
+        return
+    global _BUILDER
+    _BUILDER = featurizer
     try:
-        if processes > 1 and total >= PARALLEL_FROM and len(jobs) > 1 and forkable:
-            context = mp.get_context("fork")
-            with context.Pool(min(processes, len(jobs))) as pool:
-                yield from _gather(countries, pool.imap(_build_job, jobs), featurizer)
-        else:
-            yield from _gather(countries, map(_build_job, jobs), featurizer)
+        with mp.get_context("fork").Pool(processes) as pool:
+            pending: deque[tuple[str, list[Any]]] = deque()
+            for country, items in groups:
+                jobs = [pool.apply_async(_forked_chunk, (country, part)) for part in parts(items)]
+                pending.append((country, jobs))
+                while pending and all(job.ready() for job in pending[0][1]):
+                    code, jobs = pending.popleft()
+                    yield _country_result(code, [job.get() for job in jobs], featurizer)
+            while pending:
+                code, jobs = pending.popleft()
+                yield _country_result(code, [job.get() for job in jobs], featurizer)
     finally:
-        _BUILD = None
-
-
-def _gather(
-    countries: list[tuple[str, list[tuple[int, int, Expert]]]],
-    results: Iterator[tuple[int, int, dict[int, bytes], CountryBlock | None]],
-    featurizer: Featurizer,
-) -> Iterator[tuple[str, dict[int, bytes], CountryBlock | None]]:
-    """Chunks back into countries (they arrive in job order: one country's chunks in a row)."""
-    current, blobs, parts = -1, {}, []
-    for c, _start, chunk_blobs, part in results:
-        if c != current:
-            if current >= 0:
-                yield _country_result(countries[current][0], blobs, parts, featurizer)
-            current, blobs, parts = c, {}, []
-        blobs.update(chunk_blobs)
-        if part is not None:
-            parts.append(part)
-    if current >= 0:
-        yield _country_result(countries[current][0], blobs, parts, featurizer)
+        _BUILDER = None
 
 
 def _country_result(
-    country: str, blobs: dict[int, bytes], parts: list[CountryBlock], featurizer: Featurizer
+    country: str,
+    done: list[tuple[dict[int, bytes], CountryBlock | None]],
+    featurizer: Featurizer,
 ) -> tuple[str, dict[int, bytes], CountryBlock | None]:
-    if not country:
+    blobs: dict[int, bytes] = {}
+    for chunk_blobs, _part in done:
+        blobs.update(chunk_blobs)
+    blocks = [part for _blobs, part in done if part is not None]
+    if not country or not blocks:
         return country, blobs, None
-    return country, blobs, _join(country, feature_version(featurizer), parts)
+    return country, blobs, _join(country, feature_version(featurizer), blocks)
 
 
-def _build_job(job: tuple[int, int, int]) -> tuple[int, int, dict[int, bytes], CountryBlock | None]:
-    """One chunk of one country: its rows and its part of the country's block."""
-    if _BUILD is None:  # pragma: no cover - set by build_index before any job runs
-        raise RuntimeError("build_index sets the work first")
-    featurizer, countries = _BUILD
-    c, start, end = job
-    country, group = countries[c]
-    chunk = group[start:end]
-    rows = featurizer.expert_rows([record for _key, _stamp, record in chunk])
-    blobs, facts = {}, []
-    for (key, stamp, record), (profile, cols, vals) in zip(chunk, rows, strict=True):
-        blobs[key] = _dump(record, profile, cols, vals)
+def _forked_chunk(country: str, items: list[Item]) -> tuple[dict[int, bytes], CountryBlock | None]:
+    if _BUILDER is None:  # pragma: no cover - set by build_index before the fork
+        raise RuntimeError("build_index sets the featurizer first")
+    return _build_chunk(country, items, _BUILDER)
+
+
+def _build_chunk(
+    country: str, items: list[Item], featurizer: Featurizer
+) -> tuple[dict[int, bytes], CountryBlock | None]:
+    """One batch of one country's experts (consecutive in id order): their rows and their
+    part of the country's block."""
+    rows = featurizer.expert_rows([record for _key, _stamp, record in items])
+    blobs, facts, fragments = {}, [], {}
+    for (key, stamp, record), (profile, cols, vals) in zip(items, rows, strict=True):
+        blobs[key] = _dump(record, profile, cols, vals, fragments)
         if country:
             facts.append(_facts_of(key, stamp, record, profile, cols, vals))
-    return c, start, blobs, _assemble(country, featurizer, facts) if country else None
+    return blobs, _assemble(country, featurizer, facts) if country else None
 
 
 def _facts_of(

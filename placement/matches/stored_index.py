@@ -18,13 +18,14 @@ that changed since its last ranking of that country.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, delete, event, insert, select
+from sqlalchemy import ColumnElement, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from matching import index
@@ -112,24 +113,42 @@ def reindex(
     block from them (``only_stale``: only the rows of profiles without a current row; their
     blocks follow on use). Returns how many rows were written.
 
-    A full build: every record read in one pass, featurised in batches of ``batch`` (in
-    ``processes`` worker processes, default two; see :func:`matching.index.build_index`),
-    the rows written with bulk inserts (COPY on PostgreSQL) while the next country is being
-    featurised. Each origin country's rows and block commit together, so an interrupted run
-    leaves whole countries current and ``--stale-only`` finishes it."""
+    A full build (:func:`matching.index.build_index`): each country's records read in one
+    pass, featurised in batches of ``batch`` in ``processes`` worker processes (default two
+    from :data:`matching.index.PARALLEL_FROM` experts on, else this one) while the next
+    country is read, its rows written with bulk inserts (COPY on PostgreSQL) and its block
+    with them. Each country commits on its own, so an interrupted run leaves whole countries
+    current and ``--stale-only`` finishes it."""
     version = current_version()
     criteria = [ExpertProfile.anonymised_at.is_(None)]
     if only_stale:
         current = select(ExpertFeatures.expert_id).where(ExpertFeatures.version == version)
         criteria.append(ExpertProfile.id.not_in(current))
-    records = expert_records_where(*criteria)
-    db.session.commit()  # the reads are done; each country writes in a transaction of its own
+    sizes = dict(
+        db.session.execute(
+            select(ExpertProfile.origin_country, func.count())
+            .where(*criteria)
+            .group_by(ExpertProfile.origin_country)
+        ).all()
+    )
+    if processes is None:
+        many = sum(sizes.values()) >= index.PARALLEL_FROM
+        processes = min(2, os.cpu_count() or 1) if many else 1
     now = utcnow()
     stamp = _stamp(now)
-    items = [(i, stamp, record) for i, (_user, record) in records.items()]
-    del records
+
+    def countries() -> Iterator[tuple[str, list[index.Item]]]:
+        for code in sorted(sizes, key=lambda c: c or ""):
+            where = (
+                ExpertProfile.origin_country.is_(None)
+                if code is None
+                else ExpertProfile.origin_country == code
+            )
+            records = expert_records_where(*criteria, where)
+            yield code or "", [(i, stamp, record) for i, (_user, record) in records.items()]
+
     written = 0
-    for _country, blobs, block in index.build_index(items, featurizer(), processes, batch):
+    for _country, blobs, block in index.build_index(countries(), featurizer(), processes, batch):
         _replace_rows(blobs, version, now)
         if block is not None and not only_stale:
             _write_block(block)
