@@ -30,8 +30,10 @@ and, in a separate row (``Profile.prose``), the stemmed words of all the record'
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -454,11 +456,11 @@ def prose_vector(texts: Iterable[str]) -> dict[int, float]:
 
 
 class _ProseCounts:
-    """Word counts of each distinct text, made once (a batch of experts shares most of its
-    skill and occupation strings), summed into prose vectors."""
+    """The hashed words of each distinct text, made once (a batch of experts shares most of
+    its skill and occupation strings), counted into prose vectors."""
 
     def __init__(self) -> None:
-        self._by_text: dict[str, dict[int, int]] = {}
+        self._by_text: dict[str, tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._by_text)
@@ -466,22 +468,19 @@ class _ProseCounts:
     def clear(self) -> None:
         self._by_text.clear()
 
-    def counts(self, text: str) -> dict[int, int]:
+    def columns(self, text: str) -> tuple[int, ...]:
         found = self._by_text.get(text)
         if found is None:
-            found = {}
-            for token in prose_tokens(text):
-                col = hash_token(token)
-                found[col] = found.get(col, 0) + 1
-            self._by_text[text] = found
+            found = self._by_text[text] = tuple(hash_token(t) for t in prose_tokens(text))
         return found
 
     def vector(self, texts: Iterable[str]) -> dict[int, float]:
-        counts: dict[int, int] = {}
-        for text in texts:
-            for col, n in self.counts(text).items():
-                counts[col] = counts.get(col, 0) + n
-        return {col: _sublinear(n) for col, n in sorted(counts.items())}
+        counts = Counter(chain.from_iterable([self.columns(text) for text in texts]))
+        if not counts:
+            return {}
+        table = _SUBLINEAR
+        _sublinear(max(counts.values()))  # the table reaches the largest count
+        return {col: table[n] for col, n in sorted(counts.items())}
 
 
 _SUBLINEAR: list[float] = [0.0]

@@ -166,13 +166,25 @@ def _replace_rows(blobs: dict[int, bytes], version: str, now: datetime) -> None:
         session.execute(
             delete(ExpertFeatures).where(ExpertFeatures.expert_id.in_(ids[start : start + CHUNK]))
         )
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
         cursor = session.connection().connection.driver_connection.cursor()
         columns = "expert_id, version, profile, updated_at"
         with cursor.copy(f"COPY expert_features ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["int4", "varchar", "bytea", "timestamptz"])
             for i in ids:
                 copy.write_row((i, version, blobs[i], now))
+        return
+    if dialect.name == "sqlite":
+        # The driver's executemany with the time converted once as the column type would
+        # (SQLAlchemy's per-row parameter processing costs more than SQLite's insert).
+        convert = ExpertFeatures.__table__.c.updated_at.type.bind_processor(dialect)
+        stored_at = convert(now) if convert is not None else now
+        session.connection().exec_driver_sql(
+            "INSERT INTO expert_features (expert_id, version, profile, updated_at) "
+            "VALUES (?, ?, ?, ?)",
+            [(i, version, blobs[i], stored_at) for i in ids],
+        )
         return
     for start in range(0, len(ids), CHUNK * 10):
         session.execute(
