@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument(
         "--build-only", action="store_true", help="only the full builds (and --db's edits)"
     )
-    parser.add_argument("--processes", type=int, default=None, help="workers of the full build")
+    parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=("build", "db"), help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -104,10 +104,10 @@ def main() -> None:
         return build_worker(args)
     if args.worker == "db":
         return db_worker(args)
-    full_builds(args)
+    seeded = full_builds(args)
     if args.build_only:
         if args.db:
-            db_edits(args.edits, os.environ.get("BENCH_DATABASE_URL"))
+            db_edits(args.edits, seeded)  # on the seeded database: realistic table sizes
         return
 
     taxonomy = Taxonomy.load()
@@ -278,15 +278,21 @@ def stemmer() -> dict[str, str]:
     return {"stemmer": type(snowballstemmer.stemmer("english")).__module__}
 
 
-def run_worker(kind: str, code: str | None, out: Path, args: argparse.Namespace, url: str = ""):
+def run_worker(
+    kind: str,
+    code: str | None,
+    out: Path,
+    args: argparse.Namespace,
+    url: str = "",
+    processes: int = 1,
+):
     """Run this script as a ``--worker`` with another checkout's code (or this one's) and
     return the figures it printed (its last line, JSON)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--out", str(out)]
     command += ["--experts", str(args.experts), "--countries", str(args.countries)]
     if code:
         command += ["--code", code]
-    if args.processes:
-        command += ["--processes", str(args.processes)]
+    command += ["--processes", str(processes)]
     env = dict(os.environ, BENCH_WORKER_URL=url)
     if code:
         # The baseline's dependencies had no PyStemmer: hide it, so that snowballstemmer runs
@@ -303,16 +309,16 @@ def run_worker(kind: str, code: str | None, out: Path, args: argparse.Namespace,
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def full_builds(args: argparse.Namespace) -> None:
+def full_builds(args: argparse.Namespace) -> str | None:
     """The full index build of this code and, with --baseline, of the baseline's, one after
     the other in fresh processes on the same generated experts; rows compared byte for byte."""
     folder = Path(tempfile.mkdtemp(prefix="homeward-build-"))
-    codes = [("baseline", args.baseline)] if args.baseline else []
-    codes.append(("this code", None))
+    codes = [("baseline", args.baseline, 1)] if args.baseline else []
+    codes += [("this code", None, 1), ("this code, 2 processes", None, 2)]
     print(f"full builds of {args.experts:,} experts, {loadavg()}", flush=True)
     rows = {}
-    for name, code in codes:
-        figures = run_worker("build", code, folder / f"{name}.pickle", args)
+    for name, code, processes in codes:
+        figures = run_worker("build", code, folder / f"{name}.pickle", args, processes=processes)
         rows[name] = folder / f"{name}.pickle"
         report(
             f"{name}: full featurisation, rows ({args.experts:,} experts)",
@@ -324,10 +330,10 @@ def full_builds(args: argparse.Namespace) -> None:
             f"stemmer {figures['stemmer']})",
         )
     if args.baseline:
-        same, total = compare_rows(rows["baseline"], rows["this code"])
-        report("rows identical to the baseline's (bytes)", f"{same:,} of {total:,}")
-    if args.db:
-        db_builds(args, codes, folder)
+        for name in ("this code", "this code, 2 processes"):
+            same, total = compare_rows(rows["baseline"], rows[name])
+            report(f"{name}: rows identical to the baseline's (bytes)", f"{same:,} of {total:,}")
+    return db_builds(args, codes, folder) if args.db else None
 
 
 def compare_rows(a: Path, b: Path) -> tuple[int, int]:
@@ -350,7 +356,7 @@ def build_worker(args: argparse.Namespace) -> None:
     blobs: dict[str, bytes] = {}
     if hasattr(index, "build_index"):
         groups = index.by_country((k, 1, e) for k, e in enumerate(experts))
-        built = index.build_index(groups, featurizer, args.processes or 2)
+        built = index.build_index(groups, featurizer, args.processes or 1)
         for _country, country_rows, block in built:
             blobs.update((experts[k].id, blob) for k, blob in country_rows.items())
             if block is not None:
@@ -373,7 +379,9 @@ def build_worker(args: argparse.Namespace) -> None:
 # --- the same in a database: placement reindex -------------------------------------------------
 
 
-def db_builds(args: argparse.Namespace, codes: list[tuple[str, str | None]], folder: Path) -> None:
+def db_builds(
+    args: argparse.Namespace, codes: list[tuple[str, str | None, int]], folder: Path
+) -> str:
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
     kind = url.split(":")[0].split("+")[0]
     started = time.perf_counter()
@@ -381,9 +389,9 @@ def db_builds(args: argparse.Namespace, codes: list[tuple[str, str | None]], fol
     report(f"{kind}: seeded {args.experts:,} experts", f"{time.perf_counter() - started:,.1f} s")
     print(flush=True)
     rows = {}
-    for name, code in codes:
+    for name, code, processes in codes:
         out = folder / f"db-{name}.pickle"
-        figures = run_worker("db", code, out, args, url)
+        figures = run_worker("db", code, out, args, url, processes)
         rows[name] = out
         report(
             f"{name}: placement reindex on {kind}: rows + every block",
@@ -391,9 +399,14 @@ def db_builds(args: argparse.Namespace, codes: list[tuple[str, str | None]], fol
             f"stemmer {figures['stemmer']})",
         )
         report(f"{name}: then a first ranking's block read ({kind})", f"{figures['read']:,.2f} s")
-    if len(codes) > 1:
-        same, total = compare_rows(rows["baseline"], rows["this code"])
-        report(f"stored rows identical to the baseline's ({kind}, bytes)", f"{same:,} of {total:,}")
+    if "baseline" in rows:
+        for name in ("this code", "this code, 2 processes"):
+            same, total = compare_rows(rows["baseline"], rows[name])
+            report(
+                f"{name}: stored rows identical to the baseline's ({kind})",
+                f"{same:,} of {total:,}",
+            )
+    return url
 
 
 def seed_database(url: str, n: int, countries: int) -> None:

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 @click.option("--stale-only", is_flag=True, help="Only profiles without a current row.")
 @click.option(
     "--batch-size",
-    default=5000,
+    default=20_000,
     show_default=True,
     type=click.IntRange(1, 50_000),
     help="Experts featurised per batch.",
@@ -22,7 +22,7 @@ from flask.cli import with_appcontext
     "--processes",
     default=None,
     type=click.IntRange(1, 64),
-    help="Worker processes featurising batches (default: 2, or 1 on a single CPU).",
+    help="Forked worker processes featurising batches (default: this process alone).",
 )
 @with_appcontext
 def reindex_command(stale_only: bool, batch_size: int, processes: int | None) -> None:

@@ -18,7 +18,6 @@ that changed since its last ranking of that country.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -114,11 +113,12 @@ def reindex(
     blocks follow on use). Returns how many rows were written.
 
     A full build (:func:`matching.index.build_index`): each country's records read in one
-    pass, featurised in batches of ``batch`` in ``processes`` worker processes (default two
-    from :data:`matching.index.PARALLEL_FROM` experts on, else this one) while the next
-    country is read, its rows written with bulk inserts (COPY on PostgreSQL) and its block
-    with them. Each country commits on its own, so an interrupted run leaves whole countries
-    current and ``--stale-only`` finishes it."""
+    pass, featurised in batches of ``batch`` (in ``processes`` forked workers while the next
+    country is read, from :data:`matching.index.PARALLEL_FROM` experts on; default this
+    process alone, which measured faster on the shared 2-core machine, see
+    ``benchmarks/README.md``), its rows written with bulk inserts (COPY on PostgreSQL) and
+    its block with them. Each country commits on its own, so an interrupted run leaves whole
+    countries current and ``--stale-only`` finishes it."""
     version = current_version()
     criteria = [ExpertProfile.anonymised_at.is_(None)]
     if only_stale:
@@ -131,9 +131,8 @@ def reindex(
             .group_by(ExpertProfile.origin_country)
         ).all()
     )
-    if processes is None:
-        many = sum(sizes.values()) >= index.PARALLEL_FROM
-        processes = min(2, os.cpu_count() or 1) if many else 1
+    if processes is None or sum(sizes.values()) < index.PARALLEL_FROM:
+        processes = 1
     now = utcnow()
     stamp = _stamp(now)
 

@@ -206,7 +206,7 @@ def test_reindex_rebuilds_every_row(app_ctx: None) -> None:
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_reindex_stores_every_country_block_the_ranking_then_uses(
-    app_ctx: None, processes: int
+    app_ctx: None, processes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The full build writes each country's block with its rows (in batches, in worker
     processes or not); the first ranking uses that block as stored (it finds nothing to
@@ -215,6 +215,7 @@ def test_reindex_stores_every_country_block_the_ranking_then_uses(
     labels = ("nurse", "general practitioner", "midwife", "pharmacist", "agronomist")
     experts = [factories.ExpertFactory(occupation_label=label) for label in labels * 2]
     abroad = factories.ExpertFactory(origin_country="GH")
+    monkeypatch.setattr(index, "PARALLEL_FROM", 0)  # forked workers even for a dozen experts
     db.session.execute(CountryIndex.__table__.delete())
     db.session.execute(ExpertFeatures.__table__.delete())
     db.session.commit()
