@@ -15,6 +15,7 @@ modules that make features; a row with another stamp is stale and must be rebuil
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -665,6 +666,10 @@ def _forked(
                 continue
             c, k, batch = queue.popleft()
             receive, send = context.Pipe(duplex=False)
+            # Everything alive now is left out of the garbage collector's passes (here and in
+            # the child), or the child's first full collection would touch, and so copy, every
+            # page it shares with this process.
+            gc.freeze()
             process = context.Process(
                 target=_child, args=(send, countries[c][0], batch, featurizer), daemon=True
             )
@@ -676,6 +681,7 @@ def _forked(
                 len(done[c]) + sum(1 for r in running.values() if r[1] == c),
             )
         if not running:
+            gc.unfreeze()
             return
         for receive in mp.connection.wait(list(running)):
             process, c, k = running.pop(receive)
