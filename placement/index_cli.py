@@ -22,7 +22,7 @@ from flask.cli import with_appcontext
     "--processes",
     default=None,
     type=click.IntRange(1, 64),
-    help="Forked worker processes featurising batches (default: this process alone).",
+    help="Forked worker processes featurising batches (default: 2, or 1 on one CPU).",
 )
 @with_appcontext
 def reindex_command(stale_only: bool, batch_size: int, processes: int | None) -> None:

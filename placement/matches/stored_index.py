@@ -18,6 +18,7 @@ that changed since its last ranking of that country.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -113,11 +114,9 @@ def reindex(
     blocks follow on use). Returns how many rows were written.
 
     A full build (:func:`matching.index.build_index`): each country's records read in one
-    pass, featurised in batches of ``batch`` (in ``processes`` forked workers while the next
-    country is read, from :data:`matching.index.PARALLEL_FROM` experts on; default this
-    process alone, which measured faster on the shared 2-core machine, see
-    ``benchmarks/README.md``), its rows written with bulk inserts (COPY on PostgreSQL) and
-    its block with them. Each country commits on its own, so an interrupted run leaves whole
+    pass, featurised in batches of ``batch`` (from :data:`matching.index.PARALLEL_FROM`
+    experts on, in ``processes`` forked workers, default two, while the next country is read),
+    its rows written with bulk inserts (COPY on PostgreSQL) and its block with them. Each country commits on its own, so an interrupted run leaves whole
     countries current and ``--stale-only`` finishes it."""
     version = current_version()
     criteria = [ExpertProfile.anonymised_at.is_(None)]
@@ -131,8 +130,10 @@ def reindex(
             .group_by(ExpertProfile.origin_country)
         ).all()
     )
-    if processes is None or sum(sizes.values()) < index.PARALLEL_FROM:
+    if sum(sizes.values()) < index.PARALLEL_FROM:
         processes = 1
+    elif processes is None:
+        processes = min(2, os.cpu_count() or 1)
     now = utcnow()
     stamp = _stamp(now)
 
