@@ -116,8 +116,9 @@ def reindex(
     A full build (:func:`matching.index.build_index`): each country's records read in one
     pass, featurised in batches of ``batch`` (from :data:`matching.index.PARALLEL_FROM`
     experts on, in ``processes`` forked workers, default two, while the next country is read),
-    its rows written with bulk inserts (COPY on PostgreSQL) and its block with them. Each country commits on its own, so an interrupted run leaves whole
-    countries current and ``--stale-only`` finishes it."""
+    its rows written with bulk inserts (COPY on PostgreSQL) and its block with them. Each
+    country commits on its own, so an interrupted run leaves whole countries current and
+    ``--stale-only`` finishes it."""
     version = current_version()
     criteria = [ExpertProfile.anonymised_at.is_(None)]
     if only_stale:
