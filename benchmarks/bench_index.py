@@ -34,15 +34,26 @@ identical (ids, order, scores within 1e-9).
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import pickle
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# ``--code DIR`` (a worker run by --baseline): import matching, placement and benchmarks from
+# that checkout instead of this one.
+sys.path.insert(
+    0,
+    sys.argv[sys.argv.index("--code") + 1]
+    if "--code" in sys.argv
+    else str(Path(__file__).resolve().parents[1]),
+)
 
 from benchmarks.generate import speed_set
 from matching import index
@@ -80,14 +91,36 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5, help="new needs ranked on request")
     parser.add_argument("--stored-requests", type=int, default=20)
     parser.add_argument("--edits", type=int, default=200)
-    parser.add_argument("--db", action="store_true", help="also time edits through the app")
     parser.add_argument("--batch-needs", type=int, default=10_000, help="0 to skip the batch")
     parser.add_argument(
         "--only-batch",
         action="store_true",
         help="skip the first-ranking and edit figures (the build and the batch only)",
     )
+    parser.add_argument("--db", action="store_true", help="also the build and edits in a database")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="a checkout of the baseline (e.g. git worktree add /tmp/base ca8c2ce): the full "
+        "builds are also run with its code, in the same run, and their rows compared",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="only the full builds (and --db's edits)"
+    )
+    parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("build", "db"), help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker == "build":
+        return build_worker(args)
+    if args.worker == "db":
+        return db_worker(args)
+    seeded = full_builds(args)
+    if args.build_only:
+        if args.db:
+            db_edits(args.edits, seeded)  # on the seeded database: realistic table sizes
+        return
 
     taxonomy = Taxonomy.load()
     needed = args.requests + args.stored_requests
@@ -211,7 +244,7 @@ def main() -> None:
         delta_times.append(time.perf_counter() - started)
     report("one profile edit: its row replaced in the country block", quantiles(delta_times))
     if args.db:
-        db_edits(args.edits)
+        db_edits(args.edits, os.environ.get("BENCH_DATABASE_URL"))
     batch(args, taxonomy, experts, blobs, featurizer)
 
 
@@ -287,14 +320,13 @@ def batch(
     report("batch rankings identical, blocks and rows (ids, order, scores)", str(same))
 
 
-def db_edits(count: int) -> None:
+def db_edits(count: int, url: str | None = None) -> None:
     """The same edit through the application: change a profile's skills and commit; the save
     hook featurises it and replaces its row in the transaction."""
-    import os
-
     folder = Path(tempfile.mkdtemp(prefix="homeward-index-db-"))
     os.environ["PLACEMENT_INSTANCE_PATH"] = str(folder)
     from flask_migrate import upgrade
+    from sqlalchemy import func, select
 
     from config import load_config
     from placement import create_app
@@ -302,10 +334,11 @@ def db_edits(count: int) -> None:
     from placement.models import ExpertProfile, ExpertSkill
     from tests import factories
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+    url = url or f"sqlite:///{folder / 'bench.db'}"
     app = create_app(load_config("testing", SQLALCHEMY_DATABASE_URI=url))
     with app.test_request_context():
         upgrade()
+        others = db.session.scalar(select(func.count()).select_from(ExpertProfile))
         ids = [factories.ExpertFactory().id for _ in range(20)]
         times = []
         for i in range(count):
@@ -314,7 +347,307 @@ def db_edits(count: int) -> None:
             started = time.perf_counter()
             db.session.commit()
             times.append(time.perf_counter() - started)
-    report(f"one profile edit through the app ({url.split(':')[0]}), commit", quantiles(times))
+    report(
+        f"one profile edit through the app ({url.split(':')[0]}, {others:,} experts), commit",
+        quantiles(times),
+    )
+
+
+# --- full builds, this code and the baseline's, each in a fresh process ------------------------
+
+
+def loadavg() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def stemmer() -> dict[str, str]:
+    """Which Snowball implementation the worker ran (PyStemmer's C one or pure Python)."""
+    import snowballstemmer
+
+    return {"stemmer": type(snowballstemmer.stemmer("english")).__module__}
+
+
+def run_worker(
+    kind: str,
+    code: str | None,
+    out: Path,
+    args: argparse.Namespace,
+    url: str = "",
+    processes: int = 1,
+):
+    """Run this script as a ``--worker`` with another checkout's code (or this one's) and
+    return the figures it printed (its last line, JSON)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--out", str(out)]
+    command += ["--experts", str(args.experts), "--countries", str(args.countries)]
+    if code:
+        command += ["--code", code]
+    command += ["--processes", str(processes)]
+    env = dict(os.environ, BENCH_WORKER_URL=url)
+    if code:
+        # The baseline's dependencies had no PyStemmer: hide it, so that snowballstemmer runs
+        # its pure-Python stemmers there, as the baseline did.
+        hidden = out.parent / "no-pystemmer"
+        hidden.mkdir(exist_ok=True)
+        (hidden / "Stemmer.py").write_text('raise ImportError("not in the baseline")\n')
+        env["PYTHONPATH"] = os.pathsep.join((str(hidden), code))
+    done = subprocess.run(  # noqa: S603 (this script, with our arguments)
+        command, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} worker ({code or 'this checkout'}) failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def full_builds(args: argparse.Namespace) -> str | None:
+    """The full index build of this code and, with --baseline, of the baseline's, one after
+    the other in fresh processes on the same generated experts; rows compared byte for byte."""
+    folder = Path(tempfile.mkdtemp(prefix="homeward-build-"))
+    codes = [("baseline", args.baseline, 1)] if args.baseline else []
+    codes += [("this code", None, 1), ("this code, 2 processes", None, 2)]
+    print(f"full builds of {args.experts:,} experts, {loadavg()}", flush=True)
+    rows = {}
+    for name, code, processes in codes:
+        figures = run_worker("build", code, folder / f"{name}.pickle", args, processes=processes)
+        rows[name] = folder / f"{name}.pickle"
+        report(
+            f"{name}: full featurisation, rows ({args.experts:,} experts)",
+            f"{figures['rows']:,.1f} s",
+        )
+        report(
+            f"{name}: full index build: rows + every country's block",
+            f"{figures['total']:,.1f} s (CPU {figures['cpu']:,.1f} s, {figures['load']}; "
+            f"stemmer {figures['stemmer']})",
+        )
+    if args.baseline:
+        for name in ("this code", "this code, 2 processes"):
+            same, total = compare_rows(rows["baseline"], rows[name])
+            report(f"{name}: rows identical to the baseline's (bytes)", f"{same:,} of {total:,}")
+    return db_builds(args, codes, folder) if args.db else None
+
+
+def compare_rows(a: Path, b: Path) -> tuple[int, int]:
+    with a.open("rb") as first, b.open("rb") as second:
+        left, right = pickle.load(first), pickle.load(second)  # noqa: S301 (our own files)
+    if left.keys() != right.keys():
+        raise SystemExit("the two builds stored rows of different experts")
+    return sum(left[k] == right[k] for k in left), len(left)
+
+
+def build_worker(args: argparse.Namespace) -> None:
+    """One full build in memory: every expert featurised and serialised, every country's
+    block assembled (the baseline: ``index.build``, then each country's block from the stored
+    rows, as its ranking path made them)."""
+    taxonomy = Taxonomy.load()
+    experts, _needs = speed_set(taxonomy, args.experts, 0, seed=7, n_countries=args.countries)
+    featurizer = index.featurizer_for(taxonomy)
+    load = loadavg()
+    started, cpu = time.perf_counter(), time.process_time()
+    blobs: dict[str, bytes] = {}
+    if hasattr(index, "build_index"):
+        groups = index.by_country((k, 1, e) for k, e in enumerate(experts))
+        built = index.build_index(groups, featurizer, args.processes or 1)
+        for _country, country_rows, block in built:
+            blobs.update((experts[k].id, blob) for k, blob in country_rows.items())
+            if block is not None:
+                block.to_bytes()
+        rows = total = time.perf_counter() - started
+    else:
+        blobs = index.build(experts, featurizer)
+        rows = time.perf_counter() - started
+        for code in sorted({e.origin_country for e in experts}):
+            group = [(k, 1, blobs[e.id]) for k, e in enumerate(experts) if e.origin_country == code]
+            index.block_from_blobs(code, group, featurizer).to_bytes()
+        total = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - cpu + children.ru_utime + children.ru_stime
+    with open(args.out, "wb") as handle:
+        pickle.dump(blobs, handle)
+    print(json.dumps({"rows": rows, "total": total, "cpu": cpu, "load": load, **stemmer()}))
+
+
+# --- the same in a database: placement reindex -------------------------------------------------
+
+
+def db_builds(
+    args: argparse.Namespace, codes: list[tuple[str, str | None, int]], folder: Path
+) -> str:
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+    kind = url.split(":")[0].split("+")[0]
+    started = time.perf_counter()
+    seed_database(url, args.experts, args.countries)
+    report(f"{kind}: seeded {args.experts:,} experts", f"{time.perf_counter() - started:,.1f} s")
+    print(flush=True)
+    rows = {}
+    for name, code, processes in codes:
+        out = folder / f"db-{name}.pickle"
+        figures = run_worker("db", code, out, args, url, processes)
+        rows[name] = out
+        report(
+            f"{name}: placement reindex on {kind}: rows + every block",
+            f"{figures['total']:,.1f} s (rows {figures['rows']:,.1f} s; {figures['load']}; "
+            f"stemmer {figures['stemmer']})",
+        )
+        report(f"{name}: then a first ranking's block read ({kind})", f"{figures['read']:,.2f} s")
+    if "baseline" in rows:
+        for name in ("this code", "this code, 2 processes"):
+            same, total = compare_rows(rows["baseline"], rows[name])
+            report(
+                f"{name}: stored rows identical to the baseline's ({kind})",
+                f"{same:,} of {total:,}",
+            )
+    return url
+
+
+def seed_database(url: str, n: int, countries: int) -> None:
+    """The generated experts as database rows (bulk inserts), in a database emptied first."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, text
+
+    from config import load_config
+    from placement import create_app
+    from placement.extensions import db
+    from placement.models import (
+        AvailabilityWindow,
+        ExpertLanguage,
+        ExpertProfile,
+        ExpertSkill,
+        User,
+    )
+
+    os.environ.setdefault("PLACEMENT_INSTANCE_PATH", tempfile.mkdtemp(prefix="homeward-seed-"))
+    experts, _needs = speed_set(Taxonomy.load(), n, 0, seed=7, n_countries=countries)
+    app = create_app(load_config("testing", SQLALCHEMY_DATABASE_URI=url))
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        tables: dict[type, list[dict[str, object]]] = {
+            User: [],
+            ExpertProfile: [],
+            ExpertLanguage: [],
+            ExpertSkill: [],
+            AvailabilityWindow: [],
+        }
+        for i, e in enumerate(experts, 1):
+            tables[User].append(
+                {
+                    "id": i,
+                    "uuid": uuid.uuid4(),
+                    "email": f"bench-expert-{i}@example.org",
+                    "full_name": f"Bench Expert {i}",
+                    "password_hash": "!",
+                    "role": "expert",
+                    "active": True,
+                    "session_version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            tables[ExpertProfile].append(
+                {
+                    "id": i,
+                    "uuid": uuid.uuid4(),
+                    "user_id": i,
+                    "gender": "undisclosed",
+                    "origin_country": e.origin_country,
+                    "origin_region": e.origin_region,
+                    "residence_country": e.residence_country,
+                    "occupation_label": e.occupation,
+                    "summary": e.summary,
+                    "years_experience": None
+                    if e.years_experience is None
+                    else int(e.years_experience),
+                    "sectors": [],
+                    "preferred_regions": [],
+                    "remote_ok": False,
+                    "profile_step": 5,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            tables[ExpertLanguage] += [
+                {"expert_id": i, "code": lang.code, "level": lang.level} for lang in e.languages
+            ]
+            tables[ExpertSkill] += [
+                {"expert_id": i, "label": label, "proficiency": 3} for label in e.skills
+            ]
+            tables[AvailabilityWindow] += [
+                {"uuid": uuid.uuid4(), "expert_id": i, "start": w.start, "end": w.end}
+                for w in e.availability
+            ]
+        for model, rows in tables.items():
+            for first in range(0, len(rows), 5000):
+                db.session.execute(insert(model.__table__), rows[first : first + 5000])
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
+            for table in ("users", "expert_profiles"):
+                db.session.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {n})")
+                )
+            db.session.commit()
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def db_worker(args: argparse.Namespace) -> None:
+    """``placement reindex`` of every expert in the database (the baseline: its reindex, which
+    writes the rows, then each country's block as its first ranking builds and stores it)."""
+    import inspect
+
+    from sqlalchemy import delete, func, select
+
+    from config import load_config
+    from placement import create_app
+    from placement.extensions import db
+    from placement.matches import stored_index
+    from placement.models import CountryIndex, ExpertFeatures, ExpertProfile
+
+    os.environ["PLACEMENT_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="homeward-reindex-")
+    url = os.environ["BENCH_WORKER_URL"]
+    app = create_app(load_config("testing", SQLALCHEMY_DATABASE_URI=url))
+    with app.app_context():
+        db.session.execute(delete(CountryIndex))
+        db.session.execute(delete(ExpertFeatures))
+        db.session.commit()
+        countries = sorted(db.session.scalars(select(ExpertProfile.origin_country).distinct()))
+        stored_index.featurizer()  # the taxonomy and featurizer loaded, as in a warm process
+        load = loadavg()
+        started = time.perf_counter()
+        if "processes" in inspect.signature(stored_index.reindex).parameters:
+            stored_index.reindex(processes=args.processes)
+            rows = total = time.perf_counter() - started
+        else:
+            stored_index.reindex()
+            rows = time.perf_counter() - started
+            for code in countries:
+                stored_index.country_block(code)
+                db.session.commit()
+            total = time.perf_counter() - started
+        stored_index.forget_loaded()
+        biggest = max(
+            countries,
+            key=lambda c: db.session.scalar(
+                select(func.count()).where(ExpertProfile.origin_country == c)
+            ),
+        )
+        began = time.perf_counter()
+        stored_index.country_block(biggest)
+        read = time.perf_counter() - began
+        stored = dict(
+            db.session.execute(select(ExpertFeatures.expert_id, ExpertFeatures.profile)).all()
+        )
+        db.session.remove()
+        db.engine.dispose()
+    with open(args.out, "wb") as handle:
+        pickle.dump({k: bytes(v) for k, v in stored.items()}, handle)
+    print(json.dumps({"rows": rows, "total": total, "read": read, "load": load, **stemmer()}))
 
 
 if __name__ == "__main__":

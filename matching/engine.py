@@ -286,8 +286,13 @@ class Matcher:
         self._df = np.zeros(TEXT_FEATURES, dtype=np.int64)
         self._n_docs = 0
         self._df_version = 0
+        # Experts without a stored profile are featurised in one batch (the same profiles as
+        # one by one, made faster by what they share).
+        missing = [e for e in experts if e.id not in known]
+        made = iter(self.featurizer_.experts(missing))
         for expert in experts:
-            self.add_or_update_expert(expert, known.get(expert.id))
+            found = known.get(expert.id)
+            self.add_or_update_expert(expert, found if found is not None else next(made))
         for need in needs:
             self.add_or_update_need(need)
         return self

@@ -34,8 +34,10 @@ and, in a separate row (``Profile.prose``), the stemmed words of all the record'
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,6 +49,9 @@ from matching.text import TEXT_FEATURES, hash_token, normalise, prose_tokens
 __all__ = ["EVIDENCE", "SUGGESTED_WEIGHT", "Featurizer", "Profile", "SkillItem", "prose_vector"]
 
 UNRESOLVED_FEATURES = 1 << 18
+#: Distinct strings a featurizer remembers (what each skill string resolves to, the words of
+#: each text) before it forgets them all and starts again.
+CACHED_STRINGS = 500_000
 #: Evidence profiles, in column-range order.
 EVIDENCE = ("structured", "prose")
 #: A suggested (unconfirmed) skill counts as this share of a confirmed one.
@@ -126,12 +131,18 @@ class Featurizer:
         df = np.bincount(relations.indices, minlength=self.n_skills)
         self.skill_idf = np.log((1 + self.n_occupations) / (1 + df)) + 1.0
         self.max_skill_idf = float(self.skill_idf.max())
+        self._idf_values: list[float] = self.skill_idf.tolist()
+        self._offsets = [int(o) for o in self.offsets]
         weighted = relations.multiply(self.skill_idf[None, :]).tocsr()
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
         norms[norms == 0] = 1.0
         self.occupation_profiles = sp.csr_matrix(sp.diags(1.0 / norms) @ weighted)
         self._by_skill = self.occupation_profiles.T.tocsr()
         self._by_skill.sort_indices()
+        # What each distinct skill string counts as, and the word counts of each distinct
+        # text: they depend on the taxonomy only, so batches (and edits) share them.
+        self._items: dict[str, SkillItem] = {}
+        self._prose = _ProseCounts()
 
     # --- building blocks -----------------------------------------------------------------
 
@@ -155,45 +166,68 @@ class Featurizer:
         )
 
     def _idf(self, col: int) -> float:
-        return float(self.skill_idf[col]) if col < self.n_skills else self.max_skill_idf
+        return self._idf_values[col] if col < self.n_skills else self.max_skill_idf
 
     def occupation_distribution(
         self, concepts: dict[int, float], titles: Sequence[Resolution]
     ) -> dict[int, float]:
         """Occupation weights from the profile's skills (cosine with each occupation's
         IDF-weighted skill set) plus its stated occupation or title."""
-        dist: dict[int, float] = {}
-        known = {c: w * self._idf(c) for c, w in concepts.items() if c < self.n_skills}
-        if known:
-            cols = np.fromiter(sorted(known), dtype=np.int64, count=len(known))
-            vals = np.array([known[c] for c in cols.tolist()])
-            vals /= np.linalg.norm(vals)
-            starts, ends = self._by_skill.indptr[cols], self._by_skill.indptr[cols + 1]
-            take = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-            weights = np.repeat(vals, ends - starts) * self._by_skill.data[take]
-            sims = np.bincount(
-                self._by_skill.indices[take], weights=weights, minlength=self.n_occupations
-            )
-            top = np.flatnonzero(sims > 0)
-            if top.size > self.occupation_top:
-                cut = np.argpartition(-sims[top], self.occupation_top - 1)[: self.occupation_top]
-                top = top[cut]
-            top = top[np.lexsort((top, -sims[top]))]
-            if top.size:
-                sharp = sims[top] ** self.occupation_power
+        return self.occupation_distributions([concepts], [titles])[0]
+
+    def occupation_distributions(
+        self, concepts: Sequence[dict[int, float]], titles: Sequence[Sequence[Resolution]]
+    ) -> list[dict[int, float]]:
+        """:meth:`occupation_distribution` of many profiles: the similarities of all of them
+        with every occupation come from one sparse product (each row summed in the order a
+        profile alone is, so the figures are the same)."""
+        n_skills, idf = self.n_skills, self._idf_values
+        indptr, cols, vals = [0], [], []
+        for vec in concepts:
+            known = {c: w * idf[c] for c, w in vec.items() if c < n_skills}
+            order = sorted(known)
+            cols.extend(order)
+            vals.extend(known[c] for c in order)
+            indptr.append(len(cols))
+        data = np.asarray(vals, dtype=np.float64)
+        counts = np.diff(indptr)
+        norms = np.ones(len(concepts))
+        for r in np.flatnonzero(counts).tolist():
+            norms[r] = np.linalg.norm(data[indptr[r] : indptr[r + 1]])
+        data /= np.repeat(norms, counts)
+        weights = sp.csr_matrix(
+            (data, np.asarray(cols, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(concepts), n_skills),
+        )
+        sims = weights @ self._by_skill
+        sims.sort_indices()
+        top_n, power = self.occupation_top, self.occupation_power
+        found = []
+        for r, stated_titles in enumerate(titles):
+            a, b = int(sims.indptr[r]), int(sims.indptr[r + 1])
+            dist: dict[int, float] = {}
+            if b > a:
+                top = sims.indices[a:b].astype(np.int64)
+                values = sims.data[a:b]
+                if top.size > top_n:
+                    cut = np.argpartition(-values, top_n - 1)[:top_n]
+                    top, values = top[cut], values[cut]
+                order = np.lexsort((top, -values))
+                sharp = values[order] ** power
                 dist = dict(
-                    zip(top.tolist(), (sharp / np.linalg.norm(sharp)).tolist(), strict=True)
+                    zip(top[order].tolist(), (sharp / np.linalg.norm(sharp)).tolist(), strict=True)
                 )
-        if titles:
-            stated: dict[int, float] = {}
-            for r in titles:
-                col = self.taxonomy.position(r.uri, "occupation")
-                if col is not None:
-                    stated[col] = max(stated.get(col, 0.0), r.confidence)
-            stated = _unit(stated)
-            for col, w in stated.items():
-                dist[col] = dist.get(col, 0.0) + self.title_weight * w
-        return _unit(dist)
+            if stated_titles:
+                stated: dict[int, float] = {}
+                for t in stated_titles:
+                    col = self.taxonomy.position(t.uri, "occupation")
+                    if col is not None:
+                        stated[col] = max(stated.get(col, 0.0), t.confidence)
+                stated = _unit(stated)
+                for col, w in stated.items():
+                    dist[col] = dist.get(col, 0.0) + self.title_weight * w
+            found.append(_unit(dist))
+        return found
 
     def _occupations(self, dist: dict[int, float]) -> list[tuple[str, float]]:
         uris = self.taxonomy.uris("occupation")
@@ -202,16 +236,23 @@ class Featurizer:
 
     def _row(self, *per_profile: Sequence[dict[int, float]]) -> sp.csr_matrix:
         """One row from the blocks of each evidence profile in turn (empty ones skipped)."""
+        return self._row_of(*self._row_parts(*per_profile))
+
+    def _row_parts(self, *per_profile: Sequence[dict[int, float]]) -> tuple[list[int], list[float]]:
+        """The columns and values of :meth:`_row`, in column order."""
         cols: list[int] = []
         vals: list[float] = []
         for k, blocks in enumerate(per_profile):
             if not blocks:
                 continue
             base = k * self.profile_width
-            for offset, block in zip(self.offsets, blocks, strict=False):
+            for offset, block in zip(self._offsets, blocks, strict=False):
                 for col in sorted(block):
-                    cols.append(base + int(offset) + col)
+                    cols.append(base + offset + col)
                     vals.append(block[col])
+        return cols, vals
+
+    def _row_of(self, cols: list[int], vals: list[float]) -> sp.csr_matrix:
         return sp.csr_matrix(
             (np.asarray(vals, dtype=np.float64), np.asarray(cols, dtype=np.int64), [0, len(cols)]),
             shape=(1, self.width),
@@ -232,48 +273,108 @@ class Featurizer:
     def expert(self, expert: Expert) -> Profile:
         """Profile of an expert: row = [concepts | skills | occupation] in the column range of
         its evidence profile, plus its prose term frequencies."""
-        items = self.skill_items(expert.skills)
-        suggested = [
-            replace(item, confidence=item.confidence * SUGGESTED_WEIGHT)
-            for item in self.skill_items(expert.suggested_skills)
-        ]
-        concepts: dict[int, float] = {}
-        for item in (*items, *suggested):
-            concepts[item.column] = max(concepts.get(item.column, 0.0), item.confidence)
-        if expert.summary:
-            for r in self.taxonomy.extract(expert.summary):
-                col = self.taxonomy.position(r.uri)
-                if col is not None:
-                    concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
-        titles = self._titles(expert.occupation)
-        structured = bool(items or suggested) or any(r.confidence >= CONFIDENT for r in titles)
-        if expert.summary:
-            titles += [
-                replace(r, confidence=r.confidence * 0.8)
-                for r in self.taxonomy.extract(expert.summary, kind="occupation")
-            ]
-        occ = self.occupation_distribution(concepts, titles)
-        texts = [
-            *expert.skills,
-            *expert.suggested_skills,
-            expert.occupation or "",
-            expert.summary or "",
-        ]
-        prose = prose_vector(texts)
-        semantic = self.semantic.project(texts, title=expert.occupation)
-        profile = Profile(concepts, skills=items, occupations=self._occupations(occ))
-        profile.suggested = suggested
-        profile.empty = not expert.has_profile
-        profile.prose = prose
-        profile.evidence = EVIDENCE[0] if structured else EVIDENCE[1]
-        profile.blocks = {
-            "skills": self._skill_block(concepts),
-            "occupation": occ,
-            "semantic": semantic,
+        return self.experts([expert])[0]
+
+    def experts(self, experts: Sequence[Expert]) -> list[Profile]:
+        """Profiles of many experts, each equal to :meth:`expert`'s (one code path, so a
+        profile never depends on the batch it was made in)."""
+        profiles = []
+        for profile, cols, vals in self.expert_rows(experts):
+            profile.row = self._row_of(cols, vals)
+            profiles.append(profile)
+        return profiles
+
+    def expert_rows(
+        self, experts: Sequence[Expert]
+    ) -> list[tuple[Profile, list[int], list[float]]]:
+        """Profiles of many experts without their sparse row, with the row's columns and
+        values instead (what :mod:`matching.index` stores; a million one-row matrices would
+        cost more than the features).
+
+        Batched because most of the cost is shared: each distinct skill, occupation, summary
+        and prose string is resolved, extracted or stemmed once for the whole batch, and
+        every occupation distribution comes from one sparse product. The arithmetic per
+        expert is the same, in the same order, as for an expert alone.
+        """
+        experts = list(experts)
+        tx = self.taxonomy
+        items = self._items
+        if len(items) > CACHED_STRINGS:
+            items.clear()
+        texts = sorted(
+            {s for e in experts for s in (*e.skills, *e.suggested_skills)}.difference(items)
+        )
+        items.update(
+            (text, self._item(text, found))
+            for text, found in zip(texts, tx.resolve_many(texts), strict=True)
+        )
+        suggested_items = {
+            text: replace(items[text], confidence=items[text].confidence * SUGGESTED_WEIGHT)
+            for text in {s for e in experts for s in e.suggested_skills}
         }
-        blocks = [concepts, profile.blocks["skills"], occ, semantic]
-        profile.row = self._row(*([blocks] if structured else [[], blocks]))
-        return profile
+        titles_of = _resolved_titles(tx, {e.occupation for e in experts if e.occupation})
+        summaries = sorted({e.summary for e in experts if e.summary})
+        in_summary = dict(zip(summaries, tx.extract_many(summaries), strict=True))
+        occupations_in_summary = dict(
+            zip(summaries, tx.extract_many(summaries, kind="occupation"), strict=True)
+        )
+        prose_of = self._prose
+        if len(prose_of) > CACHED_STRINGS:
+            prose_of.clear()
+
+        parts = []
+        semantic_input: list[tuple[list[str], str | None]] = []
+        for expert in experts:
+            skills = [items[t] for t in expert.skills]
+            suggested = [suggested_items[t] for t in expert.suggested_skills]
+            concepts: dict[int, float] = {}
+            for item in (*skills, *suggested):
+                concepts[item.column] = max(concepts.get(item.column, 0.0), item.confidence)
+            if expert.summary:
+                for r in in_summary[expert.summary]:
+                    col = tx.position(r.uri)
+                    if col is not None:
+                        concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
+            titles = list(titles_of[expert.occupation]) if expert.occupation else []
+            structured = bool(skills or suggested) or any(r.confidence >= CONFIDENT for r in titles)
+            if expert.summary:
+                titles += [
+                    replace(r, confidence=r.confidence * 0.8)
+                    for r in occupations_in_summary[expert.summary]
+                ]
+            texts = [
+                *expert.skills,
+                *expert.suggested_skills,
+                expert.occupation or "",
+                expert.summary or "",
+            ]
+            prose = prose_of.vector(texts)
+            parts.append((expert, skills, suggested, concepts, titles, structured, prose))
+            semantic_input.append((texts, expert.occupation))
+
+        distributions = self.occupation_distributions(
+            [concepts for _e, _s, _g, concepts, _t, _k, _p in parts],
+            [titles for _e, _s, _g, _c, titles, _k, _p in parts],
+        )
+        semantics = self.semantic.project_many(semantic_input)
+        rows = []
+        for (expert, skills, suggested, concepts, _t, structured, prose), occ, semantic in zip(
+            parts, distributions, semantics, strict=True
+        ):
+            profile = Profile(concepts, skills=skills, occupations=self._occupations(occ))
+            profile.suggested = suggested
+            profile.empty = not expert.has_profile
+            profile.prose = prose
+            profile.evidence = EVIDENCE[0] if structured else EVIDENCE[1]
+            profile.blocks = {
+                "skills": self._skill_block(concepts),
+                "occupation": occ,
+                "semantic": semantic,
+            }
+            blocks = [concepts, profile.blocks["skills"], occ, semantic]
+            cols, vals = self._row_parts(*([blocks] if structured else [[], blocks]))
+            rows.append((profile, cols, vals))
+        return rows
 
     def need(self, need: Need, weights: Mapping[str, Mapping[str, float]]) -> Profile:
         """Profile of a need; its row carries, per evidence profile, the blocks scaled by the
@@ -375,12 +476,51 @@ def evidence_weights(weights: Mapping[str, float], given: Mapping[str, bool]) ->
 def prose_vector(texts: Iterable[str]) -> dict[int, float]:
     """Sublinear term frequencies (1 + log tf) of the stemmed words of ``texts``, by hashed
     column; the engine weighs them with the IDF of the records it holds."""
-    counts: dict[int, int] = {}
-    for text in texts:
-        for token in prose_tokens(text):
-            col = hash_token(token)
-            counts[col] = counts.get(col, 0) + 1
-    return {col: 1.0 + float(np.log(n)) for col, n in sorted(counts.items())}
+    return _ProseCounts().vector(texts)
+
+
+class _ProseCounts:
+    """The hashed words of each distinct text, made once (a batch of experts shares most of
+    its skill and occupation strings), counted into prose vectors."""
+
+    def __init__(self) -> None:
+        self._by_text: dict[str, tuple[int, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_text)
+
+    def clear(self) -> None:
+        self._by_text.clear()
+
+    def columns(self, text: str) -> tuple[int, ...]:
+        found = self._by_text.get(text)
+        if found is None:
+            found = self._by_text[text] = tuple(hash_token(t) for t in prose_tokens(text))
+        return found
+
+    def vector(self, texts: Iterable[str]) -> dict[int, float]:
+        counts = Counter(chain.from_iterable([self.columns(text) for text in texts]))
+        if not counts:
+            return {}
+        table = _SUBLINEAR
+        _sublinear(max(counts.values()))  # the table reaches the largest count
+        return {col: table[n] for col, n in sorted(counts.items())}
+
+
+_SUBLINEAR: list[float] = [0.0]
+
+
+def _sublinear(n: int) -> float:
+    """``1 + log(n)`` as the engine has always computed it (numpy's log), kept in a table."""
+    while n >= len(_SUBLINEAR):
+        _SUBLINEAR.append(1.0 + float(np.log(len(_SUBLINEAR))))
+    return _SUBLINEAR[n]
+
+
+def _resolved_titles(taxonomy: Taxonomy, texts: Iterable[str]) -> dict[str, tuple[Resolution, ...]]:
+    """Each distinct occupation string resolved once (as :meth:`Featurizer._titles` does)."""
+    ordered = sorted(texts)
+    return dict(zip(ordered, taxonomy.resolve_many(ordered, kind="occupation"), strict=True))
 
 
 def distinct(items: Sequence[SkillItem]) -> list[SkillItem]:

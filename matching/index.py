@@ -15,15 +15,20 @@ modules that make features; a row with another stamp is stale and must be rebuil
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
+import multiprocessing as mp
+import multiprocessing.connection
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,6 +49,8 @@ __all__ = [
     "CountryBlock",
     "IndexedExpert",
     "build",
+    "build_index",
+    "by_country",
     "dump",
     "feature_version",
     "featurizer_for",
@@ -57,6 +64,8 @@ _HEADER = struct.Struct("<4sI")
 # The row's column blocks, in the featurizer's order (Featurizer.offsets).
 _BLOCKS = ("concepts", "skills", "occupation", "semantic")
 _VERSIONS: dict[int, tuple[Featurizer, str]] = {}
+# What json.dumps(..., ensure_ascii=False, separators=(",", ":")) makes, built once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -111,21 +120,53 @@ def dump(record: Expert, profile: Profile) -> bytes:
     row = profile.row
     if row is None:
         raise ValueError("the profile has no row: make it with Featurizer.expert")
-    indices = np.asarray(row.indices, dtype=np.int32)
-    data = np.asarray(row.data, dtype=np.float64)
-    header = json.dumps(
-        {
-            "r": _record_fields(record),
-            "s": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.skills],
-            "o": [[uri, weight] for uri, weight in profile.occupations],
-            "g": [[i.text, i.column, i.confidence, i.uri, i.label] for i in profile.suggested],
-            "e": profile.empty,
-            "k": profile.evidence,
-            "p": [[col, tf] for col, tf in profile.prose.items()],
-            "n": len(indices),
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+    return _dump(record, profile, row.indices, row.data)
+
+
+def _dump(
+    record: Expert,
+    profile: Profile,
+    cols: Sequence[int],
+    vals: Sequence[float],
+    fragments: dict[int, str] | None = None,
+) -> bytes:
+    """:func:`dump` from a row's columns and values. ``fragments`` keeps the JSON of skill
+    items by identity across the dumps of one batch (its items are shared, and alive while
+    it is dumped); the bytes are those of one ``json.dumps`` of the whole header."""
+    indices = np.asarray(cols, dtype=np.int32)
+    data = np.asarray(vals, dtype=np.float64)
+    encode = _ENCODER.encode
+    kept = {} if fragments is None else fragments
+
+    def items(found: list[SkillItem]) -> str:
+        parts = []
+        for i in found:
+            text = kept.get(id(i))
+            if text is None:
+                text = kept[id(i)] = encode([i.text, i.column, i.confidence, i.uri, i.label])
+            parts.append(text)
+        return "[" + ",".join(parts) + "]"
+
+    header = "".join(
+        (
+            '{"r":',
+            encode(_record_fields(record)),
+            ',"s":',
+            items(profile.skills),
+            ',"o":',
+            encode([[uri, weight] for uri, weight in profile.occupations]),
+            ',"g":',
+            items(profile.suggested),
+            ',"e":',
+            encode(profile.empty),
+            ',"k":',
+            encode(profile.evidence),
+            ',"p":',
+            encode([[col, tf] for col, tf in profile.prose.items()]),
+            ',"n":',
+            str(len(indices)),
+            "}",
+        )
     ).encode()
     return b"".join((_HEADER.pack(_MAGIC, len(header)), header, indices.tobytes(), data.tobytes()))
 
@@ -213,13 +254,15 @@ def _record(fields: list) -> Expert:
 
 
 def build(experts: Iterable[Expert], featurizer: Featurizer) -> dict[str, bytes]:
-    """Stored form of many experts at once: their strings are resolved in a few batched passes
-    first (the engine's own warm-up), which is much faster than one expert at a time."""
+    """Stored form of many experts at once (:meth:`Featurizer.expert_rows`: each distinct
+    string resolved once, one sparse product for the occupations), which is much faster than
+    one expert at a time and gives the same bytes."""
     experts = list(experts)
-    warm = Matcher()
-    warm.taxonomy_ = featurizer.taxonomy
-    warm._prewarm(experts, [])  # the engine's batched resolution, not a copy of it
-    return {e.id: dump(e, featurizer.expert(e)) for e in experts}
+    rows, fragments = featurizer.expert_rows(experts), {}
+    return {
+        e.id: _dump(e, profile, cols, vals, fragments)
+        for e, (profile, cols, vals) in zip(experts, rows, strict=True)
+    }
 
 
 def profiles(stored: Iterable[IndexedExpert]) -> tuple[list[Expert], dict[str, Profile]]:
@@ -529,4 +572,238 @@ def _concat(
         fields[name] = sp.vstack([getattr(b, name)[rows] for b, rows in chosen], format="csr")
     order = np.argsort(fields["ids"], kind="stable")
     fields = {name: value[order] for name, value in fields.items()}
+    return CountryBlock(country=country, version=version, **fields)
+
+
+# --- the whole index at once -------------------------------------------------------------------
+
+#: Experts featurised per task of a full build: large enough that a batch shares most of its
+#: strings, small enough that the processes stay busy until the end.
+BUILD_CHUNK = 20_000
+#: Below this many experts a full build runs in this process (starting workers costs more).
+PARALLEL_FROM = 10_000
+Item = tuple[int, int, Expert]
+
+
+def by_country(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
+    """(key, stamp, record) items grouped by origin country, as :func:`build_index` takes
+    them."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item[2].origin_country, []).append(item)
+    return sorted(groups.items())
+
+
+def build_index(
+    groups: Iterable[tuple[str, Sequence[Item]]],
+    featurizer: Featurizer,
+    processes: int = 1,
+    chunk: int = BUILD_CHUNK,
+) -> Iterator[tuple[str, dict[int, bytes], CountryBlock | None]]:
+    """Stored rows and blocks of many experts: for each (origin country, its experts as
+    (key, stamp, record)), ``(country, {key: bytes dump wrote}, block)``, the block None for
+    experts without an origin country. What ``placement reindex`` writes.
+
+    Each country's experts are featurised in batches of ``chunk``
+    (:meth:`Featurizer.expert_rows`), serialised, and the block assembled from the same
+    arrays without reading the rows back. With ``processes`` > 1 the batches run in that many
+    forked worker processes: ``groups`` is read lazily, in this process, while they work (a
+    caller reading one country from a database overlaps the featurisation of the previous
+    one), and each country is yielded, in order, as soon as its batches are done (so its
+    writing overlaps the next ones). Rows and blocks are those of :func:`build` and
+    :func:`block_from_blobs` (``tests/matching/test_index.py`` holds them together).
+    """
+    size = max(1, chunk)
+
+    def parts(items: Sequence[Item]) -> list[list[Item]]:
+        ordered = sorted(items, key=lambda i: i[2].id)
+        return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+
+    if processes <= 1 or "fork" not in mp.get_all_start_methods():
+        for country, items in groups:
+            done = [_build_chunk(country, part, featurizer) for part in parts(items)]
+            yield _country_result(country, done, featurizer)
+        return
+    yield from _forked(groups, parts, featurizer, processes)
+
+
+def _forked(
+    groups: Iterable[tuple[str, Sequence[Item]]],
+    parts: Any,
+    featurizer: Featurizer,
+    processes: int,
+) -> Iterator[tuple[str, dict[int, bytes], CountryBlock | None]]:
+    """The batches in forked processes, at most ``processes`` at a time, each handed its
+    batch by the fork itself (nothing to send) and sending back its rows and block part.
+
+    No pool: a pool's feeder and result threads would share this process's interpreter
+    lock with the caller's database reads and writes, and a thread that releases the lock
+    for every row it fetches waits each time for the busy one (measured: reads five times
+    slower). Here this process only waits on pipes between its own reads and writes."""
+    context = mp.get_context("fork")
+    source = iter(groups)
+    queue: deque[tuple[int, int, list[Item]]] = deque()
+    countries: list[tuple[str, int]] = []  # code, batches still out
+    done: dict[int, list[tuple[int, tuple[dict[int, bytes], CountryBlock | None]]]] = {}
+    running: dict[Any, tuple[Any, int, int]] = {}  # pipe -> (process, country, batch)
+    exhausted = False
+    while True:
+        while len(running) < processes and (queue or not exhausted):
+            if not queue:
+                try:
+                    country, items = next(source)  # the caller's read, while the workers work
+                except StopIteration:
+                    exhausted = True
+                    continue
+                batches = parts(items)
+                c = len(countries)
+                countries.append((country, len(batches)))
+                done[c] = []
+                if not batches:
+                    done.pop(c)
+                    yield country, {}, None
+                queue.extend((c, k, batch) for k, batch in enumerate(batches))
+                continue
+            c, k, batch = queue.popleft()
+            receive, send = context.Pipe(duplex=False)
+            # Everything alive now is left out of the garbage collector's passes (here and in
+            # the child), or the child's first full collection would touch, and so copy, every
+            # page it shares with this process.
+            gc.freeze()
+            process = context.Process(
+                target=_child, args=(send, countries[c][0], batch, featurizer), daemon=True
+            )
+            process.start()
+            send.close()
+            running[receive] = (
+                process,
+                c,
+                len(done[c]) + sum(1 for r in running.values() if r[1] == c),
+            )
+        if not running:
+            gc.unfreeze()
+            return
+        for receive in mp.connection.wait(list(running)):
+            process, c, k = running.pop(receive)
+            try:
+                result = receive.recv()
+            except EOFError as error:  # pragma: no cover - a worker that died
+                raise RuntimeError("an index build worker died") from error
+            finally:
+                receive.close()
+                process.join()
+            if isinstance(result, BaseException):  # pragma: no cover - re-raised here
+                raise result
+            done[c].append((k, result))
+            code, expected = countries[c]
+            if len(done[c]) == expected:
+                ordered = [r for _k, r in sorted(done.pop(c), key=lambda x: x[0])]
+                yield _country_result(code, ordered, featurizer)
+
+
+def _child(send: Any, country: str, batch: list[Item], featurizer: Featurizer) -> None:
+    try:
+        result: Any = _build_chunk(country, batch, featurizer)
+    except BaseException as error:  # pragma: no cover - sent back, raised by the parent
+        result = error
+    send.send(result)
+    send.close()
+
+
+def _country_result(
+    country: str,
+    done: list[tuple[dict[int, bytes], CountryBlock | None]],
+    featurizer: Featurizer,
+) -> tuple[str, dict[int, bytes], CountryBlock | None]:
+    blobs: dict[int, bytes] = {}
+    for chunk_blobs, _part in done:
+        blobs.update(chunk_blobs)
+    blocks = [part for _blobs, part in done if part is not None]
+    if not country or not blocks:
+        return country, blobs, None
+    return country, blobs, _join(country, feature_version(featurizer), blocks)
+
+
+def _build_chunk(
+    country: str, items: list[Item], featurizer: Featurizer
+) -> tuple[dict[int, bytes], CountryBlock | None]:
+    """One batch of one country's experts (consecutive in id order): their rows and their
+    part of the country's block."""
+    rows = featurizer.expert_rows([record for _key, _stamp, record in items])
+    blobs, facts, fragments = {}, [], {}
+    for (key, stamp, record), (profile, cols, vals) in zip(items, rows, strict=True):
+        blobs[key] = _dump(record, profile, cols, vals, fragments)
+        if country:
+            facts.append(_facts_of(key, stamp, record, profile, cols, vals))
+    return blobs, _assemble(country, featurizer, facts) if country else None
+
+
+def _facts_of(
+    key: int, stamp: int, record: Expert, profile: Profile, cols: list[int], vals: list[float]
+) -> _Facts:
+    """What a block keeps of one expert, from the featurizer's output (as
+    :func:`block_from_blobs` reads it from the stored row)."""
+    offset = EVIDENCE.index(profile.evidence) * TEXT_FEATURES
+    prose_cols = np.fromiter(profile.prose, dtype=np.int64, count=len(profile.prose)) + offset
+    prose_vals = np.fromiter(profile.prose.values(), dtype=np.float64, count=len(prose_cols))
+    order = np.argsort(prose_cols, kind="stable")
+    return _Facts(
+        record.id,
+        key,
+        stamp,
+        record.origin_country,
+        record.residence_country,
+        profile.empty,
+        [(w.start.toordinal(), w.end.toordinal()) for w in record.availability],
+        [(lang.code, lang.rank) for lang in record.languages],
+        record.years_experience,
+        record.origin_region,
+        (np.asarray(cols, dtype=np.int32), np.asarray(vals, dtype=np.float64)),
+        (prose_cols[order], prose_vals[order]),
+    )
+
+
+def _join(country: str, version: str, parts: list[CountryBlock]) -> CountryBlock:
+    """Blocks of consecutive runs of one country's experts (in id order) as one block: what
+    :func:`_assemble` makes of all their rows at once."""
+    if len(parts) == 1:
+        return parts[0]
+    k = max(p.win_start.shape[1] for p in parts)
+
+    def padded(name: str, fill: int) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.pad(
+                    getattr(p, name), ((0, 0), (0, k - p.win_start.shape[1])), constant_values=fill
+                )
+                for p in parts
+            ]
+        )
+
+    fields: dict[str, np.ndarray | sp.csr_matrix] = {
+        name: np.concatenate([getattr(p, name) for p in parts])
+        for name in (
+            "ids",
+            "keys",
+            "stamps",
+            "residence",
+            "empty",
+            "languages",
+            "experience",
+            "region",
+        )
+    }
+    fields["win_start"], fields["win_end"] = padded("win_start", _NO_WINDOW), padded("win_end", 0)
+    for name in ("matrix", "prose"):
+        matrices = [getattr(p, name) for p in parts]
+        indptr = np.zeros(sum(m.shape[0] for m in matrices) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.concatenate([np.diff(m.indptr) for m in matrices]))
+        fields[name] = sp.csr_matrix(
+            (
+                np.concatenate([m.data for m in matrices]),
+                np.concatenate([m.indices for m in matrices]).astype(np.int64),
+                indptr,
+            ),
+            shape=(len(indptr) - 1, matrices[0].shape[1]),
+        )
     return CountryBlock(country=country, version=version, **fields)

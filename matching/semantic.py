@@ -21,7 +21,7 @@ only, never on the other records: one edit recomputes one vector.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,43 +84,83 @@ class OccupationSpace:
         """Unit occupation vector ``{occupation column: weight}`` of the texts read as one,
         plus :data:`TITLE_WEIGHT` times the reading of ``title`` alone; empty when they have
         no words the anchors of their language know."""
-        vector = self._read(" ".join(t for t in texts if t))
-        if title:
-            for col, weight in self._read(title).items():
-                vector[col] = vector.get(col, 0.0) + TITLE_WEIGHT * weight
-        if not vector:
-            return {}
-        norm = float(np.sqrt(sum(w * w for w in vector.values())))
-        return {col: w / norm for col, w in sorted(vector.items())}
+        return self.project_many([(list(texts), title)])[0]
 
-    def _read(self, text: str) -> dict[int, float]:
-        """The top occupations of one text, unit-normalised (empty when none)."""
-        if not text.strip():
-            return {}
-        lang = language_of(text)
-        anchors = self.anchors.get(lang)
-        if anchors is None:
-            return {}
-        counts: dict[int, int] = {}
-        for token in _words(text, lang):
-            col = anchors.vocabulary.get(token)
-            if col is not None:
-                counts[col] = counts.get(col, 0) + 1
-        if not counts:
-            return {}
-        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        weights = tf * anchors.idf[cols]
-        weights /= np.linalg.norm(weights)
-        query = sp.csr_matrix((weights, cols, [0, len(cols)]), shape=(1, anchors.by_word.shape[0]))
-        scores = (query @ anchors.by_word).toarray().ravel()
-        k = min(TOP, int((scores > 0).sum()))
-        if k == 0:
-            return {}
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]
-        values = scores[top] / np.linalg.norm(scores[top])
-        return {int(c): float(v) for c, v in zip(top, values, strict=True)}
+    def project_many(
+        self, records: Sequence[tuple[Sequence[str], str | None]]
+    ) -> list[dict[int, float]]:
+        """:meth:`project` of many (texts, title) pairs with one sparse product per language
+        and chunk: the same arithmetic, row by row, as one record alone (a profile never
+        depends on the batch it was made in)."""
+        joined = [" ".join(t for t in texts if t) for texts, _title in records]
+        titles = [title or "" for _texts, title in records]
+        reads = self._read_many(joined + titles)
+        result = []
+        for i in range(len(records)):
+            vector = dict(reads[i])
+            for col, weight in reads[len(records) + i].items():
+                vector[col] = vector.get(col, 0.0) + TITLE_WEIGHT * weight
+            if not vector:
+                result.append({})
+                continue
+            norm = float(np.sqrt(sum(w * w for w in vector.values())))
+            result.append({col: w / norm for col, w in sorted(vector.items())})
+        return result
+
+    def _read_many(self, texts: Sequence[str]) -> list[dict[int, float]]:
+        """The top occupations of each text, unit-normalised (empty when none)."""
+        found: list[dict[int, float]] = [{} for _ in texts]
+        by_lang: dict[str, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        for i, text in enumerate(texts):
+            if not text.strip():
+                continue
+            lang = language_of(text)
+            anchors = self.anchors.get(lang)
+            if anchors is None:
+                continue
+            counts: dict[int, int] = {}
+            for token in _words(text, lang):
+                col = anchors.vocabulary.get(token)
+                if col is not None:
+                    counts[col] = counts.get(col, 0) + 1
+            if not counts:
+                continue
+            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+            weights = tf * anchors.idf[cols]
+            by_lang.setdefault(lang, []).append((i, cols, weights / np.linalg.norm(weights)))
+        for lang, queries in by_lang.items():
+            by_word = self.anchors[lang].by_word
+            for start in range(0, len(queries), _CHUNK):
+                chunk = queries[start : start + _CHUNK]
+                indptr = np.cumsum([0, *(len(c) for _i, c, _w in chunk)])
+                matrix = sp.csr_matrix(
+                    (
+                        np.concatenate([w for _i, _c, w in chunk]),
+                        np.concatenate([c for _i, c, _w in chunk]),
+                        indptr,
+                    ),
+                    shape=(len(chunk), by_word.shape[0]),
+                )
+                scores = (matrix @ by_word).toarray()
+                for row, (i, _c, _w) in enumerate(chunk):
+                    found[i] = _top(scores[row])
+        return found
+
+
+#: Texts scored per product: a dense chunk of scores stays near 50 MB.
+_CHUNK = 2000
+
+
+def _top(scores: np.ndarray) -> dict[int, float]:
+    """The :data:`TOP` best positive occupations of one text's scores, unit-normalised."""
+    k = min(TOP, int((scores > 0).sum()))
+    if k == 0:
+        return {}
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.lexsort((top, -scores[top]))]
+    values = scores[top] / np.linalg.norm(scores[top])
+    return {int(c): float(v) for c, v in zip(top, values, strict=True)}
 
 
 def _words(text: str, lang: str) -> list[str]:

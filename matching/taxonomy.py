@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 import os
 import pickle
 import re
@@ -168,8 +169,8 @@ class _LabelIndex:
         string alignment) is accepted, since transpositions are the commonest typing slip.
         """
         heads, tails = self._pools()
-        all_choices, all_lengths = self.choices, self.lengths
-        empty = np.zeros(0, dtype=np.int64)
+        head_texts, tail_texts = self._pool_texts()
+        lengths = self._lengths()
         results: list[tuple[str, float] | None] = []
         for query in queries:
             n = len(query)
@@ -177,18 +178,68 @@ class _LabelIndex:
                 results.append(None)
                 continue
             cutoff = 92 if n < 12 else 85
-            pool = np.union1d(heads.get(query[:3], empty), tails.get(query[-3:], empty))
-            lengths = all_lengths[pool]
-            pool = pool[(lengths >= n * 0.7) & (lengths <= n * 1.4 + 1)]
-            choices = [all_choices[i] for i in pool.tolist()]
-            best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+            # Labels are sorted by length, so those of a length that can reach the cut-off
+            # are one range of positions, and each pool (ascending positions) is cut to it by
+            # two binary searches. The two pools are searched apart and the better hit kept,
+            # ties to the lower position: the first best of their union, as one search of it
+            # in position order gives (rapidfuzz keeps the first of equal scores).
+            lo = bisect.bisect_left(lengths, math.ceil(n * 0.7))
+            hi = bisect.bisect_right(lengths, math.floor(n * 1.4 + 1))
+            parts = []
+            for pools, texts, key in (
+                (heads, head_texts, query[:3]),
+                (tails, tail_texts, query[-3:]),
+            ):
+                positions = pools.get(key)
+                if positions is not None:
+                    a, b = np.searchsorted(positions, (lo, hi)).tolist()
+                    if b > a:
+                        parts.append((positions, texts[key], a, b))
+            best = _first_best(query, parts, fuzz.ratio, cutoff, higher=True)
             if best is None:  # one swapped pair of letters ("statisitcs") counts as one slip
-                swap = process.extractOne(
-                    query, choices, scorer=OSA.distance, score_cutoff=1 if n < 12 else 2
-                )
+                swap = _first_best(query, parts, OSA.distance, 1 if n < 12 else 2, higher=False)
                 best = (swap[0], fuzz.ratio(query, swap[0])) if swap else None
             results.append((best[0], best[1]) if best else None)
         return results
+
+    def _lengths(self) -> list[int]:
+        """:attr:`lengths` as a list, for binary searches with plain ints."""
+        found = self.__dict__.get("_length_list")
+        if found is None:
+            found = self._length_list = self.lengths.tolist()
+        return found
+
+    def _pool_texts(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """The labels of each pool, in its order (built once per process, not cached)."""
+        found = self.__dict__.get("_texts")
+        if found is None:
+            choices = self.choices
+            found = tuple(
+                {key: [choices[i] for i in positions.tolist()] for key, positions in pools.items()}
+                for pools in self._pools()
+            )
+            self._texts = found
+        return found
+
+
+def _first_best(
+    query: str,
+    parts: list[tuple[np.ndarray, list[str], int, int]],
+    scorer: Any,
+    cutoff: float,
+    higher: bool,
+) -> tuple[str, float] | None:
+    """The best label of ``parts`` (positions, labels, start, end) for ``scorer`` (a
+    similarity when ``higher``, else a distance), ties going to the lowest position."""
+    best = None
+    for positions, texts, a, b in parts:
+        hit = process.extractOne(query, texts[a:b], scorer=scorer, score_cutoff=cutoff)
+        if hit is None:
+            continue
+        rank = (-hit[1] if higher else hit[1], int(positions[a + hit[2]]))
+        if best is None or rank < best[0]:
+            best = (rank, hit[0], hit[1])
+    return None if best is None else (best[1], best[2])
 
 
 def _shipped_dir() -> Path:

@@ -11,16 +11,29 @@ from flask.cli import with_appcontext
 
 @click.command("reindex")
 @click.option("--stale-only", is_flag=True, help="Only profiles without a current row.")
-@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 50_000))
+@click.option(
+    "--batch-size",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(1, 50_000),
+    help="Experts featurised per batch.",
+)
+@click.option(
+    "--processes",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Forked worker processes featurising batches (default: 2, or 1 on one CPU).",
+)
 @with_appcontext
-def reindex_command(stale_only: bool, batch_size: int) -> None:
-    """Featurise every expert profile again and store it (after an engine or taxonomy
-    upgrade, or a bulk change made outside the application). Each batch commits on its own, so
-    an interrupted run is finished by running it again with --stale-only."""
+def reindex_command(stale_only: bool, batch_size: int, processes: int | None) -> None:
+    """Featurise every expert profile again and store it, with every origin country's block
+    (after an engine or taxonomy upgrade, or a bulk change made outside the application).
+    Each country commits on its own, so an interrupted run is finished by running it again
+    with --stale-only."""
     from placement.matches.stored_index import reindex
 
     began = time.perf_counter()
-    written = reindex(batch=batch_size, only_stale=stale_only)
+    written = reindex(batch=batch_size, only_stale=stale_only, processes=processes)
     click.echo(f"Stored the features of {written} experts in {time.perf_counter() - began:.1f} s.")
 
 

@@ -90,15 +90,22 @@ def expert_records_where(*criteria: ColumnElement[bool]) -> dict[int, tuple[int,
     and ORM objects would cost more than the ranking. Converted exactly as
     :func:`expert_record` does (a test holds the two together)."""
     chosen = select(ExpertProfile.id).where(*criteria)
+    # Core execution (plain rows, no ORM loading), unpacked as tuples: a full reindex reads
+    # every profile this way.
+    connection = db.session.connection()
+
+    def execute(statement: Select[Any]) -> list[Any]:
+        return connection.execute(statement).all()  # fetchall, not a fetchone per row
+
     languages: dict[int, list[Language]] = {}
-    for expert_id, code, level in db.session.execute(
+    for expert_id, code, level in execute(
         select(ExpertLanguage.expert_id, ExpertLanguage.code, ExpertLanguage.level)
         .where(ExpertLanguage.expert_id.in_(chosen))
         .order_by(ExpertLanguage.expert_id, ExpertLanguage.code)
     ):
         languages.setdefault(expert_id, []).append(Language(code, level.value))
     skills: dict[int, list[str]] = {}
-    for expert_id, uri, label in db.session.execute(
+    for expert_id, uri, label in execute(
         select(ExpertSkill.expert_id, ExpertSkill.esco_uri, ExpertSkill.label)
         .where(ExpertSkill.expert_id.in_(chosen))
         .order_by(ExpertSkill.expert_id, ExpertSkill.id)
@@ -106,7 +113,7 @@ def expert_records_where(*criteria: ColumnElement[bool]) -> dict[int, tuple[int,
         skills.setdefault(expert_id, []).append(uri or label)
     suggested = suggested_skills(chosen)
     windows: dict[int, list[Window]] = {}
-    for expert_id, start, end in db.session.execute(
+    for expert_id, start, end in execute(
         select(AvailabilityWindow.expert_id, AvailabilityWindow.start, AvailabilityWindow.end)
         .where(AvailabilityWindow.expert_id.in_(chosen))
         .order_by(AvailabilityWindow.expert_id, AvailabilityWindow.start)
@@ -114,7 +121,20 @@ def expert_records_where(*criteria: ColumnElement[bool]) -> dict[int, tuple[int,
         windows.setdefault(expert_id, []).append(Window(start, end))
     profile = ExpertProfile
     records: dict[int, tuple[int, ExpertRecord]] = {}
-    for row in db.session.execute(
+    for (
+        pid,
+        user_id,
+        uuid,
+        origin,
+        residence,
+        occupation_uri,
+        occupation_label,
+        summary,
+        years,
+        sectors,
+        region,
+        gender,
+    ) in execute(
         select(
             profile.id,
             profile.user_id,
@@ -132,24 +152,23 @@ def expert_records_where(*criteria: ColumnElement[bool]) -> dict[int, tuple[int,
         .where(*criteria)
         .order_by(profile.id)
     ):
-        records[row.id] = (
-            row.user_id,
+        own = skills.get(pid, ())
+        records[pid] = (
+            user_id,
             ExpertRecord(
-                id=str(row.uuid),
-                origin_country=row.origin_country or "",
-                residence_country=row.residence_country or "",
-                languages=tuple(languages.get(row.id, ())),
-                occupation=row.occupation_uri or row.occupation_label,
-                skills=tuple(skills.get(row.id, ())),
-                suggested_skills=tuple(
-                    uri for uri in suggested.get(row.id, ()) if uri not in skills.get(row.id, ())
-                ),
-                summary=row.summary,
-                years_experience=row.years_experience,
-                availability=tuple(windows.get(row.id, ())),
-                sectors=tuple(row.sectors or ()),
-                origin_region=row.origin_region,
-                gender=row.gender.value,
+                id=str(uuid),
+                origin_country=origin or "",
+                residence_country=residence or "",
+                languages=tuple(languages.get(pid, ())),
+                occupation=occupation_uri or occupation_label,
+                skills=tuple(own),
+                suggested_skills=tuple(uri for uri in suggested.get(pid, ()) if uri not in own),
+                summary=summary,
+                years_experience=years,
+                availability=tuple(windows.get(pid, ())),
+                sectors=tuple(sectors or ()),
+                origin_region=region,
+                gender=gender.value,
             ),
         )
     return records

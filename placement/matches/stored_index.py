@@ -18,13 +18,14 @@ that changed since its last ranking of that country.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, delete, event, insert, select
+from sqlalchemy import ColumnElement, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from matching import index
@@ -105,20 +106,95 @@ def _write(expert_ids: list[int], blobs: dict[int, bytes]) -> None:
         )
 
 
-def reindex(batch: int = 2000, only_stale: bool = False) -> int:
-    """Rebuild the stored features of every profile not erased (``only_stale``: those without
-    a current row), committing each batch. Returns how many rows were written."""
+def reindex(
+    batch: int = index.BUILD_CHUNK, only_stale: bool = False, processes: int | None = None
+) -> int:
+    """Rebuild the stored features of every profile not erased, and every origin country's
+    block from them (``only_stale``: only the rows of profiles without a current row; their
+    blocks follow on use). Returns how many rows were written.
+
+    A full build (:func:`matching.index.build_index`): each country's records read in one
+    pass, featurised in batches of ``batch`` (from :data:`matching.index.PARALLEL_FROM`
+    experts on, in ``processes`` forked workers, default two, while the next country is read),
+    its rows written with bulk inserts (COPY on PostgreSQL) and its block with them. Each
+    country commits on its own, so an interrupted run leaves whole countries current and
+    ``--stale-only`` finishes it."""
     version = current_version()
-    query = select(ExpertProfile.id).where(ExpertProfile.anonymised_at.is_(None))
+    criteria = [ExpertProfile.anonymised_at.is_(None)]
     if only_stale:
         current = select(ExpertFeatures.expert_id).where(ExpertFeatures.version == version)
-        query = query.where(ExpertProfile.id.not_in(current))
-    ids = list(db.session.scalars(query.order_by(ExpertProfile.id)))
+        criteria.append(ExpertProfile.id.not_in(current))
+    sizes = dict(
+        db.session.execute(
+            select(ExpertProfile.origin_country, func.count())
+            .where(*criteria)
+            .group_by(ExpertProfile.origin_country)
+        ).all()
+    )
+    if sum(sizes.values()) < index.PARALLEL_FROM:
+        processes = 1
+    elif processes is None:
+        processes = min(2, os.cpu_count() or 1)
+    now = utcnow()
+    stamp = _stamp(now)
+
+    def countries() -> Iterator[tuple[str, list[index.Item]]]:
+        for code in sorted(sizes, key=lambda c: c or ""):
+            where = (
+                ExpertProfile.origin_country.is_(None)
+                if code is None
+                else ExpertProfile.origin_country == code
+            )
+            records = expert_records_where(*criteria, where)
+            yield code or "", [(i, stamp, record) for i, (_user, record) in records.items()]
+
     written = 0
-    for start in range(0, len(ids), batch):
-        written += store_features(ids[start : start + batch])
+    for _country, blobs, block in index.build_index(countries(), featurizer(), processes, batch):
+        _replace_rows(blobs, version, now)
+        if block is not None and not only_stale:
+            _write_block(block)
         db.session.commit()
+        written += len(blobs)
     return written
+
+
+def _replace_rows(blobs: dict[int, bytes], version: str, now: datetime) -> None:
+    """Replace the rows of these profiles (delete then bulk insert, in the caller's
+    transaction); PostgreSQL takes them with COPY, the fastest way in."""
+    session = db.session
+    ids = sorted(blobs)
+    for start in range(0, len(ids), CHUNK):
+        session.execute(
+            delete(ExpertFeatures).where(ExpertFeatures.expert_id.in_(ids[start : start + CHUNK]))
+        )
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        cursor = session.connection().connection.driver_connection.cursor()
+        columns = "expert_id, version, profile, updated_at"
+        with cursor.copy(f"COPY expert_features ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "varchar", "bytea", "timestamptz"])
+            for i in ids:
+                copy.write_row((i, version, blobs[i], now))
+        return
+    if dialect.name == "sqlite":
+        # The driver's executemany with the time converted once as the column type would
+        # (SQLAlchemy's per-row parameter processing costs more than SQLite's insert).
+        convert = ExpertFeatures.__table__.c.updated_at.type.bind_processor(dialect)
+        stored_at = convert(now) if convert is not None else now
+        session.connection().exec_driver_sql(
+            "INSERT INTO expert_features (expert_id, version, profile, updated_at) "
+            "VALUES (?, ?, ?, ?)",
+            [(i, version, blobs[i], stored_at) for i in ids],
+        )
+        return
+    for start in range(0, len(ids), CHUNK * 10):
+        session.execute(
+            insert(ExpertFeatures),
+            [
+                {"expert_id": i, "version": version, "profile": blobs[i], "updated_at": now}
+                for i in ids[start : start + CHUNK * 10]
+            ],
+        )
 
 
 def _stamped_rows(*criteria: ColumnElement[bool]) -> list[Any]:
@@ -301,24 +377,26 @@ def _stored_block(country: str, version: str) -> index.CountryBlock | None:
 
 
 def _store_block(block: index.CountryBlock) -> None:
-    def write() -> None:
-        db.session.execute(delete(CountryIndex).where(CountryIndex.country == block.country))
-        db.session.execute(
-            insert(CountryIndex),
-            [
-                {
-                    "country": block.country,
-                    "version": block.version,
-                    "block": block.to_bytes(),
-                    "built_at": utcnow(),
-                }
-            ],
-        )
-
     if in_read_request():
-        commit_apart(write)
+        commit_apart(lambda: _write_block(block))
     else:
-        write()
+        _write_block(block)
+
+
+def _write_block(block: index.CountryBlock) -> None:
+    """Replace the stored block of the block's country (in the caller's transaction)."""
+    db.session.execute(delete(CountryIndex).where(CountryIndex.country == block.country))
+    db.session.execute(
+        insert(CountryIndex),
+        [
+            {
+                "country": block.country,
+                "version": block.version,
+                "block": block.to_bytes(),
+                "built_at": utcnow(),
+            }
+        ],
+    )
 
 
 def loader_for(block: index.CountryBlock) -> Any:

@@ -13,6 +13,7 @@ from benchmarks.generate import speed_set
 from matching import index
 from matching.eligibility import ProgrammeRules
 from matching.engine import Matcher
+from matching.features import Featurizer
 from matching.records import Expert, Window
 
 
@@ -205,3 +206,57 @@ def _assert_same_block(a, b) -> None:
         assert x.shape == y.shape
         assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
         assert np.array_equal(x.data, y.data), name
+
+
+# --- the full build: batches, worker processes, rows and blocks from the same arrays --------
+
+
+def _varied(data):
+    """The fixture's experts plus shared, misspelt and suggested skills and summaries."""
+    experts = list(data[0])
+    experts[3] = replace(experts[3], suggested_skills=experts[4].skills[:2])
+    experts[4] = replace(experts[4], summary=experts[0].summary, suggested_skills=("zzqx",))
+    experts[5] = replace(experts[5], skills=(*experts[5].skills, "managge budgets"))
+    return experts
+
+
+def test_experts_featurised_in_a_batch_equal_each_alone(taxonomy, data):
+    featurizer = index.featurizer_for(taxonomy)
+    experts = _varied(data)
+    batch = featurizer.experts(experts)
+    for expert, together in zip(experts[:80], batch, strict=False):
+        alone = Featurizer(taxonomy).expert(expert)  # its own caches: nothing shared
+        assert index.dump(expert, together) == index.dump(expert, alone)
+        assert together.blocks == alone.blocks and together.concepts == alone.concepts
+        assert (together.row != alone.row).nnz == 0
+
+
+def test_the_full_build_equals_the_rows_and_blocks_built_one_way_each(taxonomy, data):
+    """build_index (in batches, here of 64, in this process and in two forked workers) gives
+    build()'s bytes and block_from_blobs()'s blocks of those rows."""
+    featurizer = index.featurizer_for(taxonomy)
+    experts = _varied(data)
+    blobs = index.build(experts, featurizer)
+    items = [(key, 100 + key, e) for key, e in enumerate(experts)]
+    for processes in (1, 2):
+        seen = []
+        for country, rows, block in index.build_index(
+            index.by_country(items), featurizer, processes, chunk=64
+        ):
+            seen.append(country)
+            mine = [(k, s, e) for k, s, e in items if e.origin_country == country]
+            assert rows == {k: blobs[e.id] for k, _s, e in mine}
+            want = index.block_from_blobs(
+                country, [(k, s, blobs[e.id]) for k, s, e in mine], featurizer
+            )
+            _assert_same_block(block, want)
+            _assert_same_block(index.CountryBlock.from_bytes(block.to_bytes()), want)
+        assert seen == sorted({e.origin_country for e in experts})
+
+
+def test_experts_without_an_origin_country_get_rows_and_no_block(taxonomy, data):
+    featurizer = index.featurizer_for(taxonomy)
+    stateless = replace(data[0][7], origin_country="")
+    [(country, rows, block)] = index.build_index([("", [(1, 1, stateless)])], featurizer)
+    assert (country, block) == ("", None)
+    assert rows == {1: index.dump(stateless, featurizer.expert(stateless))}

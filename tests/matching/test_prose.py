@@ -195,3 +195,27 @@ def test_prose_idf_stays_exact_under_incremental_updates(taxonomy):
     incremental.add_or_update_need(need)
     refit = Matcher().fit(experts, [need], taxonomy=taxonomy)
     assert incremental.rank_experts(need.id) == refit.rank_experts(need.id)
+
+
+@pytest.mark.parametrize("lang", ["english", "french", "spanish", "arabic"])
+def test_the_installed_stemmer_gives_the_pure_python_snowball_stems(taxonomy, lang):
+    """PyStemmer (C) is what snowballstemmer runs when it is installed; its stems must be the
+    pure-Python algorithm's, or profiles would depend on the machine that made them."""
+    import importlib
+    import re
+
+    import snowballstemmer
+
+    module = importlib.import_module(f"snowballstemmer.{lang}_stemmer")
+    pure = getattr(module, f"{lang.capitalize()}Stemmer")()
+    installed = snowballstemmer.stemmer(lang)
+    words = sorted(
+        {
+            w
+            for uri in taxonomy.uris("occupation")[:400]
+            for label in (taxonomy.label(uri, code) or "" for code in ("en", "fr", "es"))
+            for w in re.findall(r"[^\W\d_]+", normalise_arabic(label.casefold()))
+        }
+        | {"ممرضة", "المستشفيات", "مهندسون", "الإدارة", "gestión", "infirmières", "nursing"}
+    )
+    assert [installed.stemWord(w) for w in words] == [pure.stemWord(w) for w in words]

@@ -1,5 +1,7 @@
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import matching
@@ -135,3 +137,39 @@ def test_import_rejects_missing_column(tmp_path):
     with pytest.raises(TaxonomyImportError) as info:
         import_official(tmp_path)
     assert info.value.field == "preferredLabel" and info.value.line == 1
+
+
+def test_misspelt_labels_resolve_as_a_search_of_the_whole_pool(taxonomy):
+    """The fuzzy lookup cuts each pool to the lengths that can match and searches the two
+    apart; it finds what one search of their union, in label order, finds."""
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import OSA
+
+    from benchmarks.generate import typo
+
+    label_index = taxonomy._index["skill"]
+    heads, tails = label_index._pools()
+    choices, lengths = label_index.choices, label_index.lengths
+
+    def reference(query: str):
+        n = len(query)
+        if n < 6:
+            return None
+        empty = np.zeros(0, dtype=np.int64)
+        pool = np.union1d(heads.get(query[:3], empty), tails.get(query[-3:], empty))
+        pool = pool[(lengths[pool] >= n * 0.7) & (lengths[pool] <= n * 1.4 + 1)]
+        found = [choices[i] for i in pool.tolist()]
+        best = process.extractOne(
+            query, found, scorer=fuzz.ratio, score_cutoff=92 if n < 12 else 85
+        )
+        if best is None:
+            swap = process.extractOne(
+                query, found, scorer=OSA.distance, score_cutoff=1 if n < 12 else 2
+            )
+            best = (swap[0], fuzz.ratio(query, swap[0])) if swap else None
+        return (best[0], best[1]) if best else None
+
+    rng = random.Random(5)
+    queries = [typo(rng.choice(choices), rng) for _ in range(400)]
+    queries += ["managge", "statisitcs", "xx", "zzqxzzqx", "perform surgery"]
+    assert label_index.fuzzy(queries) == [reference(q) for q in queries]

@@ -204,6 +204,36 @@ def test_reindex_rebuilds_every_row(app_ctx: None) -> None:
     assert stored_index.reindex(only_stale=True) == 0
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_reindex_stores_every_country_block_the_ranking_then_uses(
+    app_ctx: None, processes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full build writes each country's block with its rows (in batches, in worker
+    processes or not); the first ranking uses that block as stored (it finds nothing to
+    apply, stores nothing again) and ranks as a fresh fit."""
+    need = _open_need()
+    labels = ("nurse", "general practitioner", "midwife", "pharmacist", "agronomist")
+    experts = [factories.ExpertFactory(occupation_label=label) for label in labels * 2]
+    abroad = factories.ExpertFactory(origin_country="GH")
+    monkeypatch.setattr(index, "PARALLEL_FROM", 0)  # forked workers even for a dozen experts
+    db.session.execute(CountryIndex.__table__.delete())
+    db.session.execute(ExpertFeatures.__table__.delete())
+    db.session.commit()
+    assert stored_index.reindex(batch=3, processes=processes) == len(experts) + 1
+    stored = {row.country: row for row in db.session.scalars(select(CountryIndex))}
+    assert set(stored) == {"SL", "GH"}
+    version = stored_index.current_version()
+    assert {row.version for row in stored.values()} == {version}
+    block = index.CountryBlock.from_bytes(stored["SL"].block)
+    assert sorted(block.keys.tolist()) == sorted(e.id for e in experts)
+    assert abroad.id in index.CountryBlock.from_bytes(stored["GH"].block).keys.tolist()
+    built_at = stored["SL"].built_at
+    stored_index.forget_loaded()  # another worker: only what the build stored
+    _assert_same(services.ranked_expert_ids(need, 10), _fresh_ranking(need, experts))
+    db.session.expire_all()
+    assert db.session.get(CountryIndex, "SL").built_at == built_at
+
+
 def test_the_hook_can_be_turned_off(app, app_ctx: None) -> None:
     app.config["STORED_FEATURES_ON_SAVE"] = False
     try:
