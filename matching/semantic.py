@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from matching.text import PROSE_LANGUAGES, language_of, prose_tokens
+from matching.text import PROSE_LANGUAGES, language_and_tokens
 
 if TYPE_CHECKING:
     from matching.taxonomy import Taxonomy
@@ -114,13 +114,14 @@ class OccupationSpace:
         for i, text in enumerate(texts):
             if not text.strip():
                 continue
-            lang = language_of(text)
+            lang, tokens = language_and_tokens(text)
             anchors = self.anchors.get(lang)
             if anchors is None:
                 continue
+            vocabulary = anchors.vocabulary
             counts: dict[int, int] = {}
-            for token in _words(text, lang):
-                col = anchors.vocabulary.get(token)
+            for token in tokens:
+                col = vocabulary.get(token)
                 if col is not None:
                     counts[col] = counts.get(col, 0) + 1
             if not counts:
@@ -142,9 +143,10 @@ class OccupationSpace:
                     ),
                     shape=(len(chunk), by_word.shape[0]),
                 )
-                scores = (matrix @ by_word).toarray()
-                for row, (i, _c, _w) in enumerate(chunk):
-                    found[i] = _top(scores[row])
+                for (i, _c, _w), top in zip(
+                    chunk, _tops((matrix @ by_word).toarray()), strict=True
+                ):
+                    found[i] = top
         return found
 
 
@@ -152,21 +154,29 @@ class OccupationSpace:
 _CHUNK = 2000
 
 
-def _top(scores: np.ndarray) -> dict[int, float]:
-    """The :data:`TOP` best positive occupations of one text's scores, unit-normalised."""
-    k = min(TOP, int((scores > 0).sum()))
-    if k == 0:
-        return {}
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.lexsort((top, -scores[top]))]
-    values = scores[top] / np.linalg.norm(scores[top])
-    return {int(c): float(v) for c, v in zip(top, values, strict=True)}
+def _tops(scores: np.ndarray) -> list[dict[int, float]]:
+    """The :data:`TOP` best positive occupations of each row of scores, unit-normalised, in
+    column order of decreasing score (ties by column); empty for a row with none."""
+    k = min(TOP, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(scores, top, axis=1)
+    order = np.lexsort((top, -values), axis=1)
+    top, values = np.take_along_axis(top, order, 1), np.take_along_axis(values, order, 1)
+    values = np.where(values > 0, values, 0.0)
+    norms = np.linalg.norm(values, axis=1)
+    result = []
+    for cols, vals, norm in zip(top.tolist(), values.tolist(), norms.tolist(), strict=True):
+        if norm <= 0:
+            result.append({})
+            continue
+        result.append({c: v / norm for c, v in zip(cols, vals, strict=True) if v > 0})
+    return result
 
 
 def _words(text: str, lang: str) -> list[str]:
-    """The prose channel's stemmed words, without numbers: "12" or "2019" says nothing about
-    which occupation a text is about."""
-    return [t for t in prose_tokens(text, lang) if not t[0].isdigit()]
+    """An anchor's stemmed words, without numbers: "12" or "2019" says nothing about which
+    occupation a text is about (and a word no anchor has is ignored in a text read)."""
+    return [t for t in language_and_tokens(text, lang)[1] if not t[0].isdigit()]
 
 
 def _anchor_text(taxonomy: Taxonomy, uri: str, lang: str) -> str:

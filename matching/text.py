@@ -13,7 +13,7 @@ __all__ = [
     "STOP_WORDS",
     "TEXT_FEATURES",
     "hash_token",
-    "language_of",
+    "language_and_tokens",
     "normalise",
     "normalise_arabic",
     "prose_language",
@@ -172,16 +172,6 @@ def _stem(word: str, lang: str) -> str:
     return stem
 
 
-def language_of(text: str) -> str:
-    """The prose language of ``text``: ``ar`` when most of its words are in Arabic script,
-    otherwise en, fr or es as :func:`prose_language` guesses."""
-    words = _PROSE_WORD.findall((text or "").casefold())
-    arabic = sum(1 for w in words if _ARABIC_CHAR.match(w))
-    if words and arabic * 2 > len(words):
-        return "ar"
-    return prose_language([w for w in words if not _ARABIC_CHAR.match(w)])
-
-
 def prose_tokens(text: str, lang: str | None = None) -> list[str]:
     """Stemmed content words of free text, in the language the text is written in.
 
@@ -191,8 +181,15 @@ def prose_tokens(text: str, lang: str | None = None) -> list[str]:
     agree. Stop words and one-letter words are dropped. ``lang`` (en, fr or es) skips the
     guess for text whose language is known but too short to tell, such as a taxonomy label.
     """
+    return language_and_tokens(text, lang)[1]
+
+
+def language_and_tokens(text: str, lang: str | None = None) -> tuple[str, list[str]]:
+    """:func:`prose_tokens` and the text's language: ``ar`` when most of its words are in
+    Arabic script, otherwise the en, fr or es its Latin words were stemmed as (one pass for
+    callers that need both, such as the occupation space)."""
     if not text:
-        return []
+        return lang if lang in _LATIN_STOP else "en", []
     lowered = text.casefold()
     if _ARABIC_CHAR.search(lowered):
         lowered = normalise_arabic(lowered)
@@ -210,4 +207,5 @@ def prose_tokens(text: str, lang: str | None = None) -> list[str]:
                 result.append(_stem(word, "ar"))
         elif word not in stop and word not in STOP_WORDS:
             result.append(_stem(word, lang))
-    return result
+    language = "ar" if words and 2 * (len(words) - len(latin)) > len(words) else lang
+    return language, result
