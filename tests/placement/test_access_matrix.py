@@ -159,9 +159,7 @@ def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, s
     run = factories.TaskRunFactory(
         requested_by=db.session.get(User, owner.id) if owner else factories.StaffFactory()
     )
-    with app.test_request_context():
-        factories.write_export(run)
-    return {
+    arguments = {
         "run_id": str(run.uuid),
         "placement_id": str(placement.uuid),
         "report_id": str(survey.uuid),
@@ -182,6 +180,10 @@ def url_arguments(app: Flask, principals: dict[str, User | None]) -> dict[str, s
         "window_id": str(expert.availability[0].uuid),
         "document_id": str(document.uuid),
     }
+    # Last: leaving the request context ends the session the rows above were read in.
+    with app.test_request_context():
+        factories.write_export(run)
+    return arguments
 
 
 def _fill(rule: str, arguments: dict[str, str]) -> str:
