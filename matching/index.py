@@ -105,7 +105,14 @@ def feature_version(featurizer: Featurizer) -> str:
         digest.update("\n".join(taxonomy.uris(kind)).encode())
     digest.update(str(taxonomy.relation_matrix().nnz).encode())
     here = Path(__file__).parent
-    for module in ("features.py", "taxonomy.py", "text.py", "records.py", "index.py"):
+    for module in (
+        "features.py",
+        "semantic.py",
+        "taxonomy.py",
+        "text.py",
+        "records.py",
+        "index.py",
+    ):
         digest.update((here / module).read_bytes())
     stamp = digest.hexdigest()[:24]
     _VERSIONS[id(featurizer)] = (featurizer, stamp)
