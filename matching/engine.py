@@ -272,7 +272,6 @@ class Matcher:
         )
         experts, needs = list(experts), list(needs)
         known = expert_profiles or {}
-        self._prewarm([e for e in experts if e.id not in known], needs)
         self.experts_: dict[str, Expert] = {}
         self.needs_: dict[str, Need] = {}
         self._expert_profiles: dict[str, Profile] = {}
@@ -293,8 +292,10 @@ class Matcher:
         for expert in experts:
             found = known.get(expert.id)
             self.add_or_update_expert(expert, found if found is not None else next(made))
-        for need in needs:
-            self.add_or_update_need(need)
+        for need, profile in zip(
+            needs, self.featurizer_.needs(needs, self.content_weights_), strict=True
+        ):
+            self.add_or_update_need(need, profile)
         return self
 
     def fit_stored(
@@ -388,34 +389,6 @@ class Matcher:
             region=codes[inverse.ravel()] if len(rows) else np.zeros(0, dtype=np.int64),
         )
 
-    def _prewarm(self, experts: list[Expert], needs: list[Need]) -> None:
-        """Resolve every distinct string in a few batched passes (misspellings are the costly
-        part, and batching them is much faster than one lookup per record)."""
-        tx = self.taxonomy_
-        tx.resolve_many(
-            sorted(
-                {s for e in experts for s in e.skills}
-                | {s for n in needs for s in (*n.required_skills, *n.desired_skills)}
-            )
-        )
-        tx.resolve_many(
-            sorted(
-                {
-                    t
-                    for t in (
-                        *(e.occupation for e in experts),
-                        *(n.occupation for n in needs),
-                        *(n.title for n in needs),
-                    )
-                    if t
-                }
-            ),
-            kind="occupation",
-        )
-        summaries = sorted({e.summary for e in experts if e.summary})
-        tx.extract_many(sorted({*summaries, *(n.description for n in needs if n.description)}))
-        tx.extract_many(summaries, kind="occupation")
-
     def _check_fitted(self) -> None:
         if not hasattr(self, "featurizer_"):
             raise RuntimeError("this Matcher is not fitted yet; call fit() first")
@@ -441,15 +414,18 @@ class Matcher:
         self._count(profile, 1)
         self._expert_blocks.pop(expert.origin_country, None)
 
-    def add_or_update_need(self, need: Need) -> None:
-        """Add a need or replace the one with the same id; only its row is recomputed."""
+    def add_or_update_need(self, need: Need, profile: Profile | None = None) -> None:
+        """Add a need or replace the one with the same id; only its row is recomputed (not
+        even that when ``profile``, made by this featurizer with these weights, is given)."""
         self._check_fitted()
         old = self.needs_.pop(need.id, None)
         if old is not None:
             self._need_blocks.pop(old.country, None)
             self._count(self._need_profiles[need.id], -1)
         self.needs_[need.id] = need
-        profile = self.featurizer_.need(need, self.content_weights_)
+        profile = (
+            profile if profile is not None else self.featurizer_.need(need, self.content_weights_)
+        )
         self._need_profiles[need.id] = profile
         self._count(profile, 1)
         self._need_blocks.pop(need.country, None)
@@ -634,9 +610,10 @@ class Matcher:
                 prose_t[:, expert_cols],
                 inv[expert_cols],
             )
-        main = nb.matrix[need_rows] @ taxonomy_t
-        prose = (nb.prose[need_rows] @ prose_t) @ sp.diags(inv)
-        return (sp.csr_matrix(main) + sp.csr_matrix(prose)).tocoo()
+        main = sp.csr_matrix(nb.matrix[need_rows] @ taxonomy_t)
+        prose = sp.csr_matrix(nb.prose[need_rows] @ prose_t)
+        prose.data *= inv[prose.indices]  # the products scaled in place, not by a third product
+        return (main + prose).tocoo()
 
     # --- vectorised scoring --------------------------------------------------------------
 
@@ -654,23 +631,25 @@ class Matcher:
         computed for pairs still in the running; the order of pairs is preserved.
         """
         w = self.weights_
-        keep = (content > 0) & nb.allowed[rows]
-        rows, cols, content = rows[keep], cols[keep], content[keep]
-        ns, ne = nb.start[rows], nb.end[rows]
+        at = np.flatnonzero((content > 0) & nb.allowed[rows])
+        rows, cols, content = rows.take(at), cols.take(at), content.take(at)
+        ns, ne = nb.start.take(rows), nb.end.take(rows)
         if eb.win_start.shape[1] == 1:
-            best = np.minimum(eb.win_end[cols, 0], ne) - np.maximum(eb.win_start[cols, 0], ns) + 1
+            best = np.minimum(eb.win_end[:, 0].take(cols), ne)
+            best -= np.maximum(eb.win_start[:, 0].take(cols), ns)
+            best += 1
         else:
             overlap = np.minimum(eb.win_end[cols], ne[:, None])
             overlap -= np.maximum(eb.win_start[cols], ns[:, None])
             best = overlap.max(axis=1) + 1
-        keep = best >= nb.min_days[rows]
-        rows, cols, content, best = rows[keep], cols[keep], content[keep], best[keep]
-        req_rank = nb.lang_ranks[rows]
-        have = eb.languages[cols[:, None], nb.lang_cols[rows]]
-        keep = np.all(have >= req_rank, axis=1)
-        rows, cols, content, best = rows[keep], cols[keep], content[keep], best[keep]
-        req_rank = req_rank[keep].astype(np.float64)
-        have = have[keep].astype(np.float64)
+        at = np.flatnonzero(best >= nb.min_days.take(rows))
+        rows, cols, content, best = rows.take(at), cols.take(at), content.take(at), best.take(at)
+        lang_cols, req_rank = nb.lang_cols[rows], nb.lang_ranks[rows]
+        have = eb.languages[cols[:, None], lang_cols]
+        at = np.flatnonzero(np.all(have >= req_rank, axis=1))
+        rows, cols, content, best = rows.take(at), cols.take(at), content.take(at), best.take(at)
+        req_rank = req_rank.take(at, axis=0).astype(np.float64)
+        have = have.take(at, axis=0).astype(np.float64)
         real = req_rank > 0
         margin = np.where(
             req_rank >= _NATIVE,
@@ -679,11 +658,12 @@ class Matcher:
         )
         n_req = real.sum(axis=1)
         language = (margin * real).sum(axis=1) / np.maximum(n_req, 1)
-        availability = best / (nb.end[rows] - nb.start[rows] + 1)
-        region = (nb.region[rows] >= 0) & (nb.region[rows] == eb.region[cols])
+        availability = best / (nb.end.take(rows) - nb.start.take(rows) + 1)
+        need_region = nb.region.take(rows)
+        region = (need_region >= 0) & (need_region == eb.region.take(cols))
         total = content + w["availability"] * availability
         total += w["language"] * language
-        total += w["experience"] * eb.experience_score[cols]
+        total += w["experience"] * eb.experience_score.take(cols)
         total += w["region"] * region
         score = np.round(np.minimum(total / self.weight_sum_, 1.0), 6)
         return rows, cols, score

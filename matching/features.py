@@ -261,13 +261,6 @@ class Featurizer:
     def _skill_block(self, concepts: dict[int, float]) -> dict[int, float]:
         return _unit({c: w * self._idf(c) for c, w in concepts.items()})
 
-    def _titles(self, *texts: str | None) -> list[Resolution]:
-        found: list[Resolution] = []
-        for text in texts:
-            if text:
-                found.extend(self.taxonomy.resolve(text, kind="occupation"))
-        return found
-
     # --- records -------------------------------------------------------------------------
 
     def expert(self, expert: Expert) -> Profile:
@@ -383,26 +376,84 @@ class Featurizer:
 
         ``weights`` maps each name of :data:`EVIDENCE` to content-criterion weights.
         """
-        required = self.skill_items(need.required_skills)
-        desired = self.skill_items(need.desired_skills)
-        concepts: dict[int, float] = {}
-        for item in (*required, *desired):
-            concepts[item.column] = max(concepts.get(item.column, 0.0), item.confidence)
-        if need.description:
-            for r in self.taxonomy.extract(need.description):
-                col = self.taxonomy.position(r.uri)
-                if col is not None:
-                    concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
-        occ = self.occupation_distribution(concepts, self._titles(need.occupation, need.title))
-        texts = [
-            need.title,
-            need.occupation or "",
-            need.description or "",
-            *need.required_skills,
-            *need.desired_skills,
+        return self.needs([need], weights)[0]
+
+    def needs(
+        self, needs: Sequence[Need], weights: Mapping[str, Mapping[str, float]]
+    ) -> list[Profile]:
+        """Profiles of many needs, each equal to :meth:`need`'s.
+
+        Batched as :meth:`expert_rows` is, and for the same reason: a fit over thousands of
+        needs resolves each distinct skill and title once, extracts every description in one
+        pass, and takes the occupation distributions and the occupation-space readings from
+        one sparse product each instead of one small product per need. The arithmetic per
+        need is the same, in the same order, as for a need alone.
+        """
+        needs = list(needs)
+        tx = self.taxonomy
+        skills = sorted({s for n in needs for s in (*n.required_skills, *n.desired_skills)})
+        item_of = {
+            text: self._item(text, found)
+            for text, found in zip(skills, tx.resolve_many(skills), strict=True)
+        }
+        titles_of = _resolved_titles(tx, {t for n in needs for t in (n.occupation, n.title) if t})
+        descriptions = sorted({n.description for n in needs if n.description})
+        in_description = dict(zip(descriptions, tx.extract_many(descriptions), strict=True))
+        prose_of = self._prose
+        if len(prose_of) > CACHED_STRINGS:
+            prose_of.clear()
+
+        parts = []
+        for need in needs:
+            required = [item_of[t] for t in need.required_skills]
+            desired = [item_of[t] for t in need.desired_skills]
+            concepts: dict[int, float] = {}
+            for item in (*required, *desired):
+                concepts[item.column] = max(concepts.get(item.column, 0.0), item.confidence)
+            if need.description:
+                for r in in_description[need.description]:
+                    col = tx.position(r.uri)
+                    if col is not None:
+                        concepts[col] = max(concepts.get(col, 0.0), r.confidence * 0.8)
+            titles = [r for t in (need.occupation, need.title) if t for r in titles_of[t]]
+            texts = [
+                need.title,
+                need.occupation or "",
+                need.description or "",
+                *need.required_skills,
+                *need.desired_skills,
+            ]
+            parts.append((need, required, desired, concepts, titles, texts))
+
+        distributions = self.occupation_distributions(
+            [concepts for _n, _r, _d, concepts, _t, _x in parts],
+            [titles for _n, _r, _d, _c, titles, _x in parts],
+        )
+        semantics = self.semantic.project_many(
+            [(texts, need.title) for need, _r, _d, _c, _t, texts in parts]
+        )
+        return [
+            self._need_profile(
+                need, required, desired, concepts, occ, prose_of.vector(texts), semantic, weights
+            )
+            for (need, required, desired, concepts, _t, texts), occ, semantic in zip(
+                parts, distributions, semantics, strict=True
+            )
         ]
-        prose = prose_vector(texts)
-        semantic = self.semantic.project(texts, title=need.title)
+
+    def _need_profile(
+        self,
+        need: Need,
+        required: list[SkillItem],
+        desired: list[SkillItem],
+        concepts: dict[int, float],
+        occ: dict[int, float],
+        prose: dict[int, float],
+        semantic: dict[int, float],
+        weights: Mapping[str, Mapping[str, float]],
+    ) -> Profile:
+        """A need's profile from its resolved parts: its blocks, what it gives, and its row
+        weighted per evidence profile."""
         profile = Profile(
             concepts, required=required, desired=desired, occupations=self._occupations(occ)
         )
@@ -518,7 +569,7 @@ def _sublinear(n: int) -> float:
 
 
 def _resolved_titles(taxonomy: Taxonomy, texts: Iterable[str]) -> dict[str, tuple[Resolution, ...]]:
-    """Each distinct occupation string resolved once (as :meth:`Featurizer._titles` does)."""
+    """Each distinct occupation string (an expert's occupation, a need's title) resolved once."""
     ordered = sorted(texts)
     return dict(zip(ordered, taxonomy.resolve_many(ordered, kind="occupation"), strict=True))
 

@@ -108,7 +108,13 @@ class OccupationSpace:
         return result
 
     def _read_many(self, texts: Sequence[str]) -> list[dict[int, float]]:
-        """The top occupations of each text, unit-normalised (empty when none)."""
+        """The top occupations of each text, unit-normalised (empty when none); each distinct
+        text is read once (titles repeat across a batch: many needs ask for a "Nurse")."""
+        distinct = list(dict.fromkeys(texts))
+        read = dict(zip(distinct, self._read_distinct(distinct), strict=True))
+        return [read[text] for text in texts]
+
+    def _read_distinct(self, texts: Sequence[str]) -> list[dict[int, float]]:
         found: list[dict[int, float]] = [{} for _ in texts]
         by_lang: dict[str, list[tuple[int, np.ndarray, np.ndarray]]] = {}
         for i, text in enumerate(texts):

@@ -147,7 +147,7 @@ def normalise_arabic(text: str) -> str:
 
 def prose_language(words: list[str]) -> str:
     """Best guess among en/fr/es from stop-word counts (ties and no evidence: English)."""
-    counts = {lang: sum(w in stop for w in words) for lang, stop in _LATIN_STOP.items()}
+    counts = {lang: sum(map(stop.__contains__, words)) for lang, stop in _LATIN_STOP.items()}
     best = max(counts.values())
     return next(lang for lang in ("en", "fr", "es") if counts[lang] == best)
 

@@ -175,3 +175,30 @@ def test_weights_validated(taxonomy):
         Matcher(weights={"charm": 1.0}).fit([], [], taxonomy=taxonomy)
     with pytest.raises(RuntimeError, match="not fitted"):
         Matcher().rank_experts("N1")
+
+
+def test_top_k_is_the_top_of_every_pair_scored(taxonomy):
+    """The top k of a ranking and of the batch is the top of every eligible pair, ties by
+    id included, also when most candidates fail the hard rules (a language hardly anyone
+    speaks) and when experts have the same profile."""
+    from dataclasses import replace
+
+    from benchmarks.generate import speed_set
+    from matching.records import Language
+
+    many, some = speed_set(taxonomy, 3000, 40, seed=11, n_countries=1)
+    many = [*many, *(replace(many[0], id=f"twin-{i}") for i in range(30))]
+    some[0] = replace(some[0], languages=(Language("sw", "C1"),))
+    some[1] = replace(some[1], id="twin-need", title=some[2].title)
+    matcher = Matcher().fit(many, some, taxonomy=taxonomy)
+    everything = len(many)
+    batch = matcher.match_all(10, explain=False)
+    for need in some:
+        ranked = matcher.rank_experts(need.id, everything)
+        scores = [m.score for m in ranked]
+        assert scores == sorted(scores, reverse=True)
+        for k in (1, 10):
+            assert matcher.rank_experts(need.id, k) == ranked[:k]
+        assert [(m.expert_id, m.score) for m in batch[need.id]] == [
+            (m.expert_id, m.score) for m in ranked[:10]
+        ]

@@ -231,6 +231,28 @@ def test_experts_featurised_in_a_batch_equal_each_alone(taxonomy, data):
         assert (together.row != alone.row).nnz == 0
 
 
+def test_needs_featurised_in_a_batch_equal_each_alone(taxonomy, data):
+    """A fit featurises its needs together; each profile is the one the need makes alone
+    (shared skills, titles and descriptions, a misspelt skill, a need with nothing)."""
+    needs = list(data[1])
+    needs[0] = replace(needs[0], description="Manage hospital wards and train nursing staff.")
+    needs[1] = replace(needs[1], description=needs[0].description, title=needs[2].title)
+    needs[2] = replace(needs[2], required_skills=(*needs[2].required_skills, "managge budgets"))
+    needs[3] = replace(needs[3], required_skills=(), desired_skills=(), occupation=None)
+    needs[3] = replace(needs[3], title="", description=None)
+    weights = Matcher().fit([], needs[:1], taxonomy=taxonomy).content_weights_
+    batch = index.featurizer_for(taxonomy).needs(needs, weights)
+    for need, together in zip(needs, batch, strict=True):
+        alone = Featurizer(taxonomy).need(need, weights)  # its own caches: nothing shared
+        assert together.blocks == alone.blocks and together.concepts == alone.concepts
+        assert together.prose == alone.prose and together.given == alone.given
+        assert together.required == alone.required and together.desired == alone.desired
+        assert together.text_weights == alone.text_weights
+        assert together.empty == alone.empty
+        assert (together.row != alone.row).nnz == 0
+    assert batch[3].empty and not batch[0].empty
+
+
 def test_the_full_build_equals_the_rows_and_blocks_built_one_way_each(taxonomy, data):
     """build_index (in batches, here of 64, in this process and in two forked workers) gives
     build()'s bytes and block_from_blobs()'s blocks of those rows."""
