@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import g, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from placement.models import NeedStatus, PlacementStatus, Role, SurveyPoint, VerificationStatus
@@ -122,8 +124,25 @@ def chart_label(figure_key: str, value: str) -> str:
     return value
 
 
+def criterion_labels() -> dict[str, str]:
+    """Every matching criterion's name in the reader's language, by criterion.
+
+    A page of ranked candidates shows a table of every criterion for each of its twenty
+    matches: the labels are translated once per request and language (a mail written in its
+    reader's language during a request has its own), kept on ``g``, not once per cell.
+    """
+    if not has_request_context():
+        return {key: str(label) for key, label in CRITERION_LABELS.items()}
+    by_locale = g.setdefault("criterion_labels", {})
+    locale = str(get_locale())
+    labels = by_locale.get(locale)
+    if labels is None:
+        labels = by_locale[locale] = {key: str(label) for key, label in CRITERION_LABELS.items()}
+    return labels
+
+
 def criterion_label(name: str) -> str:
-    return str(CRITERION_LABELS.get(name, name))
+    return criterion_labels().get(name, name)
 
 
 def template_helpers() -> dict[str, object]:
@@ -131,6 +150,7 @@ def template_helpers() -> dict[str, object]:
 
     return {
         "criterion_label": criterion_label,
+        "criterion_labels": criterion_labels,
         "sector_label": sector_label,
         "chart_label": chart_label,
         "survey_point_label": SURVEY_POINT_LABELS.__getitem__,

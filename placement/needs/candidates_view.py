@@ -2,10 +2,11 @@
 candidates.
 
 The list comes from the one kept ranking (:func:`placement.matches.services.ranked_expert_ids`,
-re-checked on every view) and its cards are rendered on every view: no HTML is kept, so every
-reader's form carries their own CSRF field as any other form does (issue 20, point 5: one cache,
-of ranking data only). What a card shows of the profile is read with two plain queries instead
-of loading full profile objects, which was most of a view's database time.
+re-checked on every view) and its cards are rendered on every view, by the page's own template
+pass: no HTML is kept, so every reader's form carries their own CSRF field as any other form
+does (issue 20, point 5: one cache, of ranking data only). What a card shows of the profile
+is read with two plain queries instead of loading full profile objects, which was most of a
+view's database time.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import render_template
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from matching.engine import Match
 from placement.extensions import db
 from placement.matches.services import Exclusions
-from placement.models import ExpertProfile, ExpertSkill, Need
+from placement.models import ExpertProfile, ExpertSkill
 
 
 @dataclass(frozen=True)
@@ -40,36 +38,24 @@ class CardExpert:
 
 @dataclass(frozen=True)
 class CardItem:
-    """One card's data, as templates/needs/_candidate_card.html reads it."""
+    """One card's data, as templates/needs/_candidate_card.html reads it: the candidate's
+    number on the page, what the card shows of the profile, and the match."""
 
+    n: int
     expert: CardExpert
     match: Match
 
 
-def candidate_cards(
-    need: Need,
-    ranked: list[tuple[int, Match]],
-    interested: set[int],
-    interest_form: FlaskForm,
-    first: int = 1,
-) -> list[Markup]:
-    """The cards of ``ranked`` (profile id, match), numbered from ``first``, in order, rendered
-    for this request; a profile no longer there is left out."""
+def candidate_cards(ranked: list[tuple[int, Match]], first: int = 1) -> list[CardItem]:
+    """The cards of ``ranked`` (profile id, match), numbered from ``first``, in order; a
+    profile no longer there is left out. The page renders them in its own pass (one template
+    context for every card, not one per card)."""
     experts = card_experts([expert_id for expert_id, _match in ranked])
-    cards: list[Markup] = []
+    cards: list[CardItem] = []
     for expert_id, match in ranked:
         expert = experts.get(expert_id)
-        if expert is None:
-            continue
-        html = render_template(
-            "needs/_candidate_card.html",
-            item=CardItem(expert, match),
-            n=first + len(cards),
-            need=need,
-            host_interest=interested,
-            interest_form=interest_form,
-        )
-        cards.append(Markup(html))  # noqa: S704 (rendered by Jinja, autoescaped)
+        if expert is not None:
+            cards.append(CardItem(first + len(cards), expert, match))
     return cards
 
 

@@ -192,11 +192,11 @@ def _candidates_view(need: Need) -> dict[str, Any]:
         return view
     strong, weaker = evidence_first(ranked)
     interested, form = services.interests(need, InterestSource.HOST), InterestForm()
-    cards = candidate_cards(need, strong, interested, form)
+    cards = candidate_cards(strong)
     view.update(
         strong_count=len(strong),
         candidates=cards,
-        weaker=candidate_cards(need, weaker, interested, form, first=len(cards) + 1),
+        weaker=candidate_cards(weaker, first=len(cards) + 1),
         host_interest=interested,
         interest_form=form,
     )
