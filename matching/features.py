@@ -44,7 +44,7 @@ import scipy.sparse as sp
 
 from matching.records import Expert, Need
 from matching.taxonomy import Resolution, Taxonomy
-from matching.text import TEXT_FEATURES, hash_token, normalise, prose_tokens
+from matching.text import TEXT_FEATURES, TextReader, hash_token, normalise
 
 __all__ = ["EVIDENCE", "SUGGESTED_WEIGHT", "Featurizer", "Profile", "SkillItem", "prose_vector"]
 
@@ -314,6 +314,9 @@ class Featurizer:
         prose_of = self._prose
         if len(prose_of) > CACHED_STRINGS:
             prose_of.clear()
+        # One reader per batch: the prose counts and the occupation space share its words,
+        # and a batch's unique texts (summaries, descriptions) are not kept after it.
+        reader = prose_of.reader = TextReader()
 
         parts = []
         semantic_input: list[tuple[list[str], str | None]] = []
@@ -349,7 +352,7 @@ class Featurizer:
             [concepts for _e, _s, _g, concepts, _t, _k, _p in parts],
             [titles for _e, _s, _g, _c, titles, _k, _p in parts],
         )
-        semantics = self.semantic.project_many(semantic_input)
+        semantics = self.semantic.project_many(semantic_input, reader)
         rows = []
         for (expert, skills, suggested, concepts, _t, structured, prose), occ, semantic in zip(
             parts, distributions, semantics, strict=True
@@ -367,6 +370,7 @@ class Featurizer:
             blocks = [concepts, profile.blocks["skills"], occ, semantic]
             cols, vals = self._row_parts(*([blocks] if structured else [[], blocks]))
             rows.append((profile, cols, vals))
+        reader.clear()
         return rows
 
     def need(self, need: Need, weights: Mapping[str, Mapping[str, float]]) -> Profile:
@@ -402,6 +406,9 @@ class Featurizer:
         prose_of = self._prose
         if len(prose_of) > CACHED_STRINGS:
             prose_of.clear()
+        # One reader per batch: the prose counts and the occupation space share its words,
+        # and a batch's unique texts (summaries, descriptions) are not kept after it.
+        reader = prose_of.reader = TextReader()
 
         parts = []
         for need in needs:
@@ -430,9 +437,9 @@ class Featurizer:
             [titles for _n, _r, _d, _c, titles, _x in parts],
         )
         semantics = self.semantic.project_many(
-            [(texts, need.title) for need, _r, _d, _c, _t, texts in parts]
+            [(texts, need.title) for need, _r, _d, _c, _t, texts in parts], reader
         )
-        return [
+        profiles = [
             self._need_profile(
                 need, required, desired, concepts, occ, prose_of.vector(texts), semantic, weights
             )
@@ -440,6 +447,8 @@ class Featurizer:
                 parts, distributions, semantics, strict=True
             )
         ]
+        reader.clear()
+        return profiles
 
     def _need_profile(
         self,
@@ -532,10 +541,13 @@ def prose_vector(texts: Iterable[str]) -> dict[int, float]:
 
 class _ProseCounts:
     """The hashed words of each distinct text, made once (a batch of experts shares most of
-    its skill and occupation strings), counted into prose vectors."""
+    its skill and occupation strings), counted into prose vectors. A text not counted yet is
+    read with the batch's :class:`~matching.text.TextReader` (``reader``), which the
+    occupation space then reads the same texts with."""
 
     def __init__(self) -> None:
         self._by_text: dict[str, tuple[int, ...]] = {}
+        self.reader = TextReader()
 
     def __len__(self) -> int:
         return len(self._by_text)
@@ -546,7 +558,7 @@ class _ProseCounts:
     def columns(self, text: str) -> tuple[int, ...]:
         found = self._by_text.get(text)
         if found is None:
-            found = self._by_text[text] = tuple(hash_token(t) for t in prose_tokens(text))
+            found = self._by_text[text] = tuple(hash_token(t) for t in self.reader.tokens(text))
         return found
 
     def vector(self, texts: Iterable[str]) -> dict[int, float]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from matching.text import PROSE_LANGUAGES, language_and_tokens
+from matching.text import PROSE_LANGUAGES, TextReader, language_and_tokens
 
 if TYPE_CHECKING:
     from matching.taxonomy import Taxonomy
@@ -87,14 +87,18 @@ class OccupationSpace:
         return self.project_many([(list(texts), title)])[0]
 
     def project_many(
-        self, records: Sequence[tuple[Sequence[str], str | None]]
+        self,
+        records: Sequence[tuple[Sequence[str], str | None]],
+        reader: TextReader | None = None,
     ) -> list[dict[int, float]]:
         """:meth:`project` of many (texts, title) pairs with one sparse product per language
         and chunk: the same arithmetic, row by row, as one record alone (a profile never
-        depends on the batch it was made in)."""
-        joined = [" ".join(t for t in texts if t) for texts, _title in records]
-        titles = [title or "" for _texts, title in records]
-        reads = self._read_many(joined + titles)
+        depends on the batch it was made in). ``reader`` may hold words already read (the
+        featurizer's batch reader: the prose channel reads the same texts)."""
+        reader = reader if reader is not None else TextReader()
+        joined = [tuple(texts) for texts, _title in records]
+        titles = [(title or "",) for _texts, title in records]
+        reads = self._read_many(joined + titles, reader)
         result = []
         for i in range(len(records)):
             vector = dict(reads[i])
@@ -107,20 +111,23 @@ class OccupationSpace:
             result.append({col: w / norm for col, w in sorted(vector.items())})
         return result
 
-    def _read_many(self, texts: Sequence[str]) -> list[dict[int, float]]:
-        """The top occupations of each text, unit-normalised (empty when none); each distinct
-        text is read once (titles repeat across a batch: many needs ask for a "Nurse")."""
+    def _read_many(
+        self, texts: Sequence[tuple[str, ...]], reader: TextReader
+    ) -> list[dict[int, float]]:
+        """The top occupations of each text (its parts read as one, joined by spaces),
+        unit-normalised (empty when none); each distinct text is read once (titles repeat
+        across a batch: many needs ask for a "Nurse")."""
         distinct = list(dict.fromkeys(texts))
-        read = dict(zip(distinct, self._read_distinct(distinct), strict=True))
+        read = dict(zip(distinct, self._read_distinct(distinct, reader), strict=True))
         return [read[text] for text in texts]
 
-    def _read_distinct(self, texts: Sequence[str]) -> list[dict[int, float]]:
+    def _read_distinct(
+        self, texts: Sequence[tuple[str, ...]], reader: TextReader
+    ) -> list[dict[int, float]]:
         found: list[dict[int, float]] = [{} for _ in texts]
         by_lang: dict[str, list[tuple[int, np.ndarray, np.ndarray]]] = {}
-        for i, text in enumerate(texts):
-            if not text.strip():
-                continue
-            lang, tokens = language_and_tokens(text)
+        for i, parts in enumerate(texts):
+            lang, tokens = reader.joined(parts)
             anchors = self.anchors.get(lang)
             if anchors is None:
                 continue

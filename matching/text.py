@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
 
@@ -12,6 +13,7 @@ __all__ = [
     "PROSE_LANGUAGES",
     "STOP_WORDS",
     "TEXT_FEATURES",
+    "TextReader",
     "hash_token",
     "language_and_tokens",
     "normalise",
@@ -190,13 +192,80 @@ def language_and_tokens(text: str, lang: str | None = None) -> tuple[str, list[s
     callers that need both, such as the occupation space)."""
     if not text:
         return lang if lang in _LATIN_STOP else "en", []
+    words, latin = _words_of(text)
+    if lang not in _LATIN_STOP:
+        lang = prose_language(latin) if latin else "en"
+    return _script(len(words), len(latin), lang), _stems(words, lang)
+
+
+class TextReader:
+    """:func:`prose_tokens` and :func:`language_and_tokens` of many texts, each distinct
+    text split into words once and stemmed once per language.
+
+    A batch of profiles shares most of its strings (skill labels, job titles), and the prose
+    channel and the occupation space read the same texts: the occupation space reads a
+    record's texts joined, which :meth:`joined` reads from the parts already read.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[str, tuple[list[str], list[str]]] = {}
+        self._stems: dict[tuple[str, str], list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def clear(self) -> None:
+        self._words.clear()
+        self._stems.clear()
+
+    def tokens(self, text: str) -> list[str]:
+        """``prose_tokens(text)`` (do not change the list: it is shared)."""
+        if not text:
+            return []
+        words, latin = self._read(text)
+        return self._stemmed(text, words, prose_language(latin) if latin else "en")
+
+    def joined(self, parts: Sequence[str]) -> tuple[str, list[str]]:
+        """``language_and_tokens(" ".join(p for p in parts if p))``, from each part's words:
+        words never span the space between two parts, so the words of the joined text are
+        those of its parts in turn, and so are its stems in the joined text's language."""
+        parts = [p for p in parts if p]
+        if not parts:
+            return "en", []
+        read = [self._read(p) for p in parts]
+        latin = [w for _words, part_latin in read for w in part_latin]
+        lang = prose_language(latin) if latin else "en"
+        tokens = [
+            t
+            for p, (words, _l) in zip(parts, read, strict=True)
+            for t in self._stemmed(p, words, lang)
+        ]
+        return _script(sum(len(words) for words, _l in read), len(latin), lang), tokens
+
+    def _read(self, text: str) -> tuple[list[str], list[str]]:
+        found = self._words.get(text)
+        if found is None:
+            found = self._words[text] = _words_of(text)
+        return found
+
+    def _stemmed(self, text: str, words: list[str], lang: str) -> list[str]:
+        found = self._stems.get((text, lang))
+        if found is None:
+            found = self._stems[text, lang] = _stems(words, lang)
+        return found
+
+
+def _words_of(text: str) -> tuple[list[str], list[str]]:
+    """The words of a text (casefolded, Arabic normalised), and those not in Arabic script."""
     lowered = text.casefold()
     if _ARABIC_CHAR.search(lowered):
         lowered = normalise_arabic(lowered)
     words = _PROSE_WORD.findall(lowered)
-    latin = [w for w in words if not _ARABIC_CHAR.match(w)]
-    if lang not in _LATIN_STOP:
-        lang = prose_language(latin) if latin else "en"
+    return words, [w for w in words if not _ARABIC_CHAR.match(w)]
+
+
+def _stems(words: list[str], lang: str) -> list[str]:
+    """The stems of the content words, Arabic-script ones as Arabic, the rest as ``lang``."""
     stop = _LATIN_STOP[lang]
     result = []
     for word in words:
@@ -207,5 +276,9 @@ def language_and_tokens(text: str, lang: str | None = None) -> tuple[str, list[s
                 result.append(_stem(word, "ar"))
         elif word not in stop and word not in STOP_WORDS:
             result.append(_stem(word, lang))
-    language = "ar" if words and 2 * (len(words) - len(latin)) > len(words) else lang
-    return language, result
+    return result
+
+
+def _script(n_words: int, n_latin: int, lang: str) -> str:
+    """``ar`` when most words are in Arabic script, else the Latin-script language."""
+    return "ar" if n_words and 2 * (n_words - n_latin) > n_words else lang
