@@ -202,3 +202,28 @@ def test_top_k_is_the_top_of_every_pair_scored(taxonomy):
         assert [(m.expert_id, m.score) for m in batch[need.id]] == [
             (m.expert_id, m.score) for m in ranked[:10]
         ]
+
+
+def test_explanations_follow_the_word_frequencies_after_an_update(taxonomy):
+    """An explaining matcher keeps each record's IDF-weighted prose; an update changes the
+    frequencies, and every explanation after it is the one of a fit from scratch."""
+    all_experts, all_needs = experts(), needs()
+    matcher = Matcher().fit(all_experts, all_needs, taxonomy=taxonomy)
+    before = matcher.match_all(k=10)
+    wordy = expert_from_dict(
+        expert_dict(
+            "E8",
+            skills=NURSE_SKILLS[:1],
+            summary="District hospital nurse: infection control, pharmacology, wards.",
+        )
+    )
+    matcher.add_or_update_expert(wordy)
+    after = matcher.match_all(k=10)
+    assert after == Matcher().fit([*all_experts, wordy], all_needs, taxonomy=taxonomy).match_all(
+        k=10
+    )
+    assert _text_scores(before) != _text_scores(after)  # the text scores did change
+
+
+def _text_scores(ranked):
+    return [m.components.get("text") for matches in ranked.values() for m in matches]
