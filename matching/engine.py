@@ -79,8 +79,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "experience": 0.05,
     "region": 0.05,
 }
-#: Weighted prose vectors an explaining matcher keeps at most (see ``_weighted_prose``).
-_WEIGHTED_KEPT = 4096
 #: Years of experience at which the experience criterion saturates.
 EXPERIENCE_FULL_YEARS = 15.0
 _NATIVE = len(LEVELS)
@@ -287,8 +285,6 @@ class Matcher:
         self._df = np.zeros(TEXT_FEATURES, dtype=np.int64)
         self._n_docs = 0
         self._df_version = 0
-        self._weighted: dict[int, tuple[Mapping[int, float], dict[int, float], float]] = {}
-        self._weighted_version = -1
         # Experts without a stored profile are featurised in one batch (the same profiles as
         # one by one, made faster by what they share).
         missing = [e for e in experts if e.id not in known]
@@ -907,32 +903,14 @@ class Matcher:
         """Cosine of two prose vectors with the current IDF (None when either is empty)."""
         if not a or not b:
             return None
-        (wa, norm_a), (wb, norm_b) = self._weighted_prose(a), self._weighted_prose(b)
-        dot = sum(wa.get(col, 0.0) * w for col, w in wb.items())
-        return _rounded(dot / (norm_a * norm_b))
-
-    def _weighted_prose(self, prose: Mapping[int, float]) -> tuple[dict[int, float], float]:
-        """A record's prose weighted by the current IDF, and its norm.
-
-        Kept while the document frequencies stay the same: a batch explains ten matches per
-        need and lists an expert for several needs, and weighting is most of a cosine. Kept by
-        the identity of the prose dict, with the dict itself (so that its id cannot be reused
-        while kept); bounded, so that a run over every need does not keep every expert's.
-        """
-        if self._weighted_version != self._df_version or len(self._weighted) > _WEIGHTED_KEPT:
-            self._weighted, self._weighted_version = {}, self._df_version
-        found = self._weighted.get(id(prose))
-        if found is None or found[0] is not prose:
-            cols = np.fromiter(prose, dtype=np.int64, count=len(prose))
-            weighted = np.fromiter(prose.values(), dtype=np.float64, count=len(prose))
-            weighted *= self._idf(cols)
-            found = (
-                prose,
-                dict(zip(prose, weighted.tolist(), strict=True)),
-                float(np.linalg.norm(weighted)),
-            )
-            self._weighted[id(prose)] = found
-        return found[1], found[2]
+        va, vb = (
+            np.fromiter(v.values(), dtype=np.float64, count=len(v))
+            * self._idf(np.fromiter(v, dtype=np.int64, count=len(v)))
+            for v in (a, b)
+        )
+        ia = dict(zip(a, va.tolist(), strict=True))
+        dot = sum(ia.get(col, 0.0) * w for col, w in zip(b, vb.tolist(), strict=True))
+        return _rounded(dot / (np.linalg.norm(va) * np.linalg.norm(vb)))
 
     def pair_weights(self, expert: Expert, need: Need) -> tuple[str, dict[str, float]]:
         """The expert's evidence profile and the content-criterion weights its pair with this
