@@ -34,10 +34,13 @@ and, in a separate row (``Profile.prose``), the stemmed words of all the record'
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,6 +62,35 @@ SUGGESTED_WEIGHT = 0.5
 #: Occupations stated or resolved from a title below this confidence are not structured
 #: evidence (a loose fuzzy match of a free-text title is no better than its words).
 CONFIDENT = 0.8
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def collector_paused(batch: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a featurisation batch with the cyclic garbage collector paused.
+
+    A batch allocates hundreds of thousands of small dicts, lists and tuples that live until
+    it ends, and each few hundred allocations start a collection that walks the young
+    objects again; the full collections they trigger walk every object of the process (in a
+    worker holding a country's records, millions). Measured: 12-25% of a batch's time. What a
+    batch frees is freed by reference counting as before; the collector resumes when the
+    batch ends (left off if someone else had turned it off, and across threads it only ever
+    resumes what it paused).
+    """
+
+    @functools.wraps(batch)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return batch(*args, **kwargs)
+        gc.disable()
+        try:
+            return batch(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 @dataclass(frozen=True)
@@ -277,6 +309,7 @@ class Featurizer:
             profiles.append(profile)
         return profiles
 
+    @collector_paused
     def expert_rows(
         self, experts: Sequence[Expert]
     ) -> list[tuple[Profile, list[int], list[float]]]:
@@ -382,6 +415,7 @@ class Featurizer:
         """
         return self.needs([need], weights)[0]
 
+    @collector_paused
     def needs(
         self, needs: Sequence[Need], weights: Mapping[str, Mapping[str, float]]
     ) -> list[Profile]:

@@ -40,7 +40,7 @@ from matching.engine import (
     experience_fit,
     prose_row,
 )
-from matching.features import EVIDENCE, Featurizer, Profile, SkillItem
+from matching.features import EVIDENCE, Featurizer, Profile, SkillItem, collector_paused
 from matching.records import Expert, Language, Window
 from matching.taxonomy import Taxonomy
 from matching.text import TEXT_FEATURES
@@ -731,6 +731,7 @@ def _country_result(
     return country, blobs, _join(country, feature_version(featurizer), blocks)
 
 
+@collector_paused
 def _build_chunk(
     country: str, items: list[Item], featurizer: Featurizer
 ) -> tuple[dict[int, bytes], CountryBlock | None]:
