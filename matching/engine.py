@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +36,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.eligibility import ProgrammeRules, exclusion_reasons, free_windows
-from matching.features import EVIDENCE, Featurizer, Profile, distinct, evidence_weights
+from matching.features import (
+    EVIDENCE,
+    Featurizer,
+    Profile,
+    collector_paused,
+    distinct,
+    evidence_weights,
+)
 from matching.records import LEVELS, Expert, Need, language_codes
 from matching.taxonomy import Taxonomy, normalise
 from matching.text import TEXT_FEATURES
@@ -82,6 +92,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 #: Years of experience at which the experience criterion saturates.
 EXPERIENCE_FULL_YEARS = 15.0
 _NATIVE = len(LEVELS)
+#: Threads of a batch (:meth:`Matcher.match_all`) by default: one per core, up to this.
+_MAX_THREADS = 4
 #: Spoken-language columns of an expert block (level rank per language code).
 LANGUAGE_COLUMNS = tuple(sorted(language_codes()))
 _REGION_NOISE = {"region", "district", "province", "city", "county", "state", "town", "of", "the"}
@@ -791,8 +803,9 @@ class Matcher:
         top = self._top(nb, eb, rows, cols, score, k, by_need=False)
         return [self._match(nb, eb, r, c, s) for r, c, s in top.get(col, [])]
 
+    @collector_paused
     def match_all(
-        self, k: int = 10, *, explain: bool = True, chunk: int = 512
+        self, k: int = 10, *, explain: bool = True, chunk: int = 512, threads: int | None = None
     ) -> dict[str, list[Match]]:
         """Top ``k`` experts for every need, in fitted need order.
 
@@ -806,6 +819,11 @@ class Matcher:
             batch run). With False they are left empty; scores and order are unchanged.
         chunk : int
             Needs scored per sparse product (bounds memory).
+        threads : int, optional
+            Threads scoring chunks of needs at once (default: one per core, at most
+            :data:`_MAX_THREADS`). The scoring is numpy and scipy work that releases the
+            interpreter lock, so a batch uses every core of a task worker; the rankings are
+            the same for any number.
 
         Returns
         -------
@@ -813,25 +831,41 @@ class Matcher:
         """
         self._check_fitted()
         result: dict[str, list[Match]] = {}
-        for row_lists in self._batches(k, chunk, explain):
+        for row_lists in self._batches(k, chunk, explain, threads):
             result.update(row_lists)
         return {need_id: result.get(need_id, []) for need_id in self.needs_}
 
-    def _batches(self, k: int, chunk: int, explain: bool = True):
-        countries = sorted({n.country for n in self.needs_.values()})
-        for country in countries:
-            nb, eb = self._need_block(country), self._expert_block(country)
-            for start in range(0, len(nb.ids), chunk):
-                need_rows = np.arange(start, min(start + chunk, len(nb.ids)))
-                rows, cols, score = self._pairs(nb, eb, need_rows)
-                top = self._top(nb, eb, rows, cols, score, k, by_need=True)
-                if explain:
-                    self._fetch(eb, top)
-                build = self._match if explain else _bare_match
-                yield {
-                    nb.ids[r]: [build(nb, eb, *t) for t in top.get(r, [])]
-                    for r in need_rows.tolist()
-                }
+    def _batches(self, k: int, chunk: int, explain: bool, threads: int | None):
+        """Each chunk's rankings, in order. Chunks are scored on a thread pool, as many at
+        once as there are threads (which bounds memory), and cut to their top ``k`` and turned
+        into matches in this thread."""
+        work = [
+            (nb, eb, need_rows)
+            for country in sorted({n.country for n in self.needs_.values()})
+            for nb, eb in [(self._need_block(country), self._expert_block(country))]
+            for need_rows in [
+                np.arange(st, min(st + chunk, len(nb.ids))) for st in range(0, len(nb.ids), chunk)
+            ]
+        ]
+        threads = threads or min(os.cpu_count() or 1, _MAX_THREADS)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            pending: deque = deque()
+            for item in work:
+                pending.append((*item, pool.submit(self._pairs, *item)))
+                if len(pending) >= threads:
+                    yield self._chunk_matches(k, explain, *pending.popleft())
+            while pending:
+                yield self._chunk_matches(k, explain, *pending.popleft())
+
+    def _chunk_matches(
+        self, k: int, explain: bool, nb: _NeedBlock, eb: _ExpertBlock, need_rows, scored: Future
+    ) -> dict[str, list[Match]]:
+        """One chunk's scored pairs cut to each need's top ``k``, as matches."""
+        top = self._top(nb, eb, *scored.result(), k, by_need=True)
+        if explain:
+            self._fetch(eb, top)
+        build = self._match if explain else _bare_match
+        return {nb.ids[r]: [build(nb, eb, *t) for t in top.get(r, [])] for r in need_rows.tolist()}
 
     def candidate_links(self, per_need: int | None = None) -> list[tuple[str, str, float]]:
         """Every eligible, positively scored (need id, expert id, score), for assignment.

@@ -119,6 +119,13 @@ def test_match_all_equals_single_rankings(matcher):
         assert matches == matcher.rank_experts(need_id, k=3)
 
 
+@pytest.mark.parametrize(("chunk", "threads"), [(1, 1), (1, 3), (2, 2), (512, 4)])
+def test_match_all_is_the_same_for_any_chunking_and_threads(matcher, chunk, threads):
+    """Chunks scored on a thread pool come back in order, each need with its own ranking."""
+    single = {need_id: matcher.rank_experts(need_id, k=3) for need_id in matcher.needs_}
+    assert matcher.match_all(k=3, chunk=chunk, threads=threads) == single
+
+
 def test_k_zero_gives_empty_lists(matcher):
     assert matcher.match_all(k=0) == {n: [] for n in matcher.needs_}
     assert matcher.rank_experts("N1", k=0) == []
