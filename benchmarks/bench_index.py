@@ -34,7 +34,9 @@ identical (ids, order, scores within 1e-9).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import multiprocessing
 import os
 import pickle
 import resource
@@ -57,7 +59,7 @@ sys.path.insert(
 
 from benchmarks.generate import speed_set
 from matching import index
-from matching.engine import Matcher
+from matching.engine import Match, Matcher
 from matching.taxonomy import Taxonomy
 
 POOL = 60  # what the host page asks for: 20 shown, times the overfetch of 3
@@ -96,6 +98,12 @@ def main() -> None:
         "--only-batch",
         action="store_true",
         help="skip the first-ranking and edit figures (the build and the batch only)",
+    )
+    parser.add_argument(
+        "--batch-shards",
+        type=int,
+        default=2,
+        help="also the batch split over N warm shard worker processes (1: one process only)",
     )
     parser.add_argument("--db", action="store_true", help="also the build and edits in a database")
     parser.add_argument(
@@ -275,7 +283,9 @@ def batch(
         return {i: (x.record, x.profile) for i in ids for x in [index.load(blobs[i], featurizer)]}
 
     from_blocks: dict[str, list] = {}
-    for explain in (False, True):
+    one_thread: dict[str, list] = {}
+    cores = os.cpu_count() or 1
+    for explain, threads in ((False, 1), (False, None), (True, None)):
         started = time.perf_counter()
         reading = fitting = 0.0
         listed = 0
@@ -285,18 +295,44 @@ def batch(
             read = time.perf_counter()
             matcher = Matcher().fit_stored(block, by_country[code], taxonomy=taxonomy, load=load)
             reading, fitting = reading + read - began, fitting + time.perf_counter() - read
-            ranked = matcher.match_all(10, explain=explain)
+            ranked = matcher.match_all(10, explain=explain, threads=threads)
             listed += sum(len(v) for v in ranked.values())
-            if not explain:
+            if not explain and threads is None:
                 from_blocks.update(ranked)
+            elif not explain:
+                one_thread.update(ranked)
         seconds = time.perf_counter() - started
         report(
-            f"batch top-10, {len(needs):,} needs, from the blocks"
+            f"batch top-10, {len(needs):,} needs, from the blocks, "
+            + (f"{min(cores, 4)} threads" if threads is None else "1 thread (as before)")
             + (" (with explanations)" if explain else ""),
             f"{seconds:,.2f} s: reading the blocks {reading:,.2f} s, fit_stored (the needs "
             f"featurised) {fitting:,.2f} s, match_all {seconds - reading - fitting:,.2f} s "
             f"({listed:,} matches)",
         )
+    same = all(same_ranking(from_blocks[n.id], one_thread[n.id]) for n in needs)
+    report("batch rankings identical, threads and one thread", str(same))
+    if args.batch_shards > 1:
+        _, warm = speed_set(taxonomy, 0, args.batch_needs, seed=12, n_countries=args.countries)
+        warm = [replace(n, id=f"WARM{i}") for i, n in enumerate(warm)]
+        workers = ShardWorkers(stored, taxonomy, load, args.batch_shards)
+        workers.batch({c: [n for n in warm if n.country == c] for c in countries}, 1)
+        for threads in (1, None):
+            seconds, each, in_shards = workers.batch(by_country, threads)
+            same = all(
+                same_ranking(
+                    from_blocks[n.id], [Match(n.id, e, sc, {}, {}) for e, sc in in_shards[n.id]]
+                )
+                for n in needs
+            )
+            report(
+                f"batch top-10, {len(needs):,} needs, from the blocks, "
+                f"{args.batch_shards} shard processes"
+                + (", 1 thread each" if threads == 1 else f", {min(cores, 4)} threads each"),
+                f"{seconds:,.2f} s; each shard's own work {each} (rankings identical to one "
+                f"process: {same})",
+            )
+        workers.close()
     started = time.perf_counter()
     loading = 0.0
     ranked = {}
@@ -318,6 +354,81 @@ def batch(
     )
     same = all(same_ranking(from_blocks[n.id], ranked[n.id]) for n in needs)
     report("batch rankings identical, blocks and rows (ids, order, scores)", str(same))
+
+
+class ShardWorkers:
+    """``shards`` forked, long-lived worker processes, as ``placement worker --shard N``
+    processes are: each owns disjoint countries and, given its countries' needs, reads their
+    blocks from their bytes, fits and ranks them. Started once and warmed by a first batch of
+    other needs (a running worker has its taxonomy in memory and its pages its own: a fork's
+    first touch of each page it shares with this process copies it, once)."""
+
+    def __init__(self, stored: dict[str, bytes], taxonomy: Taxonomy, load, shards: int) -> None:
+        self.stored, self.shards = stored, shards
+        context = multiprocessing.get_context("fork")
+        # Freeze what is alive, or a full collection in a worker would walk (and so copy)
+        # every page of this process's heap.
+        gc.freeze()
+        self.workers = []
+        for _ in range(shards):
+            here, there = context.Pipe()
+            worker = context.Process(
+                target=shard_worker, args=(there, stored, taxonomy, load), daemon=True
+            )
+            worker.start()
+            there.close()
+            self.workers.append((here, worker))
+        gc.unfreeze()
+
+    def batch(
+        self, by_country: dict[str, list], threads: int | None
+    ) -> tuple[float, str, dict[str, list[tuple[str, float]]]]:
+        """Every need ranked, the countries split by work (experts times needs). Returns the
+        wall time from sending the needs to the last shard's rankings received, each shard's
+        own time (its blocks read, fitted, ranked), and the rankings."""
+        owned: list[list[str]] = [[] for _ in range(self.shards)]
+        work = [0] * self.shards
+        for code in sorted(by_country, key=lambda c: -len(self.stored[c]) * len(by_country[c])):
+            lightest = work.index(min(work))
+            owned[lightest].append(code)
+            work[lightest] += len(self.stored[code]) * len(by_country[code])
+        started = time.perf_counter()
+        for (here, _worker), countries in zip(self.workers, owned, strict=True):
+            here.send(([(code, by_country[code]) for code in countries], threads))
+        ranked: dict[str, list[tuple[str, float]]] = {}
+        figures = []
+        for here, _worker in self.workers:
+            seconds, shard_ranked = here.recv()
+            ranked.update(shard_ranked)
+            figures.append(f"{seconds:,.2f} s")
+        return time.perf_counter() - started, ", ".join(figures), ranked
+
+    def close(self) -> None:
+        for here, worker in self.workers:
+            here.send(None)
+            worker.join()
+            if worker.exitcode:
+                raise SystemExit(f"a shard worker failed (exit code {worker.exitcode})")
+
+
+def shard_worker(connection, stored: dict[str, bytes], taxonomy: Taxonomy, load) -> None:
+    """One :class:`ShardWorkers` process: each order's countries' top-10 lists, sent back at
+    once, until told to stop."""
+    while (order := connection.recv()) is not None:
+        countries, threads = order
+        started, ranked = time.perf_counter(), {}
+        for code, needs in countries:
+            block = index.CountryBlock.from_bytes(stored[code])
+            matcher = Matcher().fit_stored(block, needs, taxonomy=taxonomy, load=load)
+            ranked.update(
+                (need_id, [(m.expert_id, m.score) for m in matches])
+                for need_id, matches in matcher.match_all(
+                    10, explain=False, threads=threads
+                ).items()
+            )
+        # What a worker would write: (expert id, score) per need, not Match objects.
+        connection.send((time.perf_counter() - started, ranked))
+    connection.close()
 
 
 def db_edits(count: int, url: str | None = None) -> None:
