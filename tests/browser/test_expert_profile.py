@@ -130,7 +130,7 @@ def test_phone_user_completes_a_profile_and_sees_explained_needs(
     page.get_by_label("From").fill(start.isoformat())
     page.get_by_label("Until").fill((start + timedelta(days=180)).isoformat())
     page.get_by_role("button", name="Add").click()
-    assert page.locator("svg.timeline rect.timeline-bar").count() == 1
+    expect(page.locator("svg.timeline rect.timeline-bar")).to_have_count(1)
 
     # CV upload
     page.get_by_role("link", name="Documents").click()
