@@ -21,7 +21,7 @@ def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
     from placement.database import configure_engine, install_read_requests
     from placement.errors import install_error_handlers
     from placement.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from placement.i18n import select_locale, select_timezone
+    from placement.i18n import install_template_gettext, select_locale, select_timezone
     from placement.security import install_security_headers
     from placement.static_assets import install_compression, install_static_assets
 
@@ -49,6 +49,7 @@ def create_app(config: BaseConfig | None = None, **overrides: Any) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     _init_login(app, login_manager)
 
     _register_blueprints(app)

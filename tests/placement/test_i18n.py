@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from flask import Flask, session
 from flask.testing import FlaskClient
+from flask_babel import force_locale, refresh
 
 from matching.taxonomy import Taxonomy
 from tests import factories
@@ -124,6 +126,47 @@ def test_dates_follow_the_language(client: FlaskClient, login: Callable) -> None
         "déc.",
     )
     assert f"{window.start.day} {months[window.start.month - 1]} {window.start.year}" in page
+
+
+_STRINGS = (
+    '{{ _("Log in") }}|'
+    '{{ ngettext("%(num)d year of experience", "%(num)d years of experience", 3) }}'
+)
+
+
+def test_page_strings_follow_a_forced_locale_and_come_back(app: Flask) -> None:
+    """A mail written in its reader's language in the middle of a French page: the template
+    strings switch with ``force_locale`` and return to French after it."""
+    template = app.jinja_env.from_string(_STRINGS)
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        before = template.render()
+        with force_locale("es"):
+            forced = template.render()
+        after = template.render()
+    assert before == "Se connecter|3 ans d'expérience"
+    assert forced.startswith(f"{LOG_IN['es']}|3 ")
+    assert after == before
+
+
+def test_page_strings_follow_a_language_changed_during_the_request(app: Flask) -> None:
+    """Choosing a language then ``refresh()`` (the choice is shown on the same response)."""
+    template = app.jinja_env.from_string('{{ _("Log in") }}')
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert template.render() == LOG_IN["fr"]
+        session["locale"] = "ar"
+        assert template.render() == LOG_IN["fr"]  # the locale is kept for the request
+        refresh()
+        assert template.render() == LOG_IN["ar"]
+
+
+def test_template_strings_escape_their_variables_and_take_any_variable_name(app: Flask) -> None:
+    template = app.jinja_env.from_string(
+        '{{ _("lives in %(country)s", country=place) }}|{{ _("%(string)s %(num)s", string="a",'
+        ' num="b") }}|{{ ngettext("%(num)d year", "%(num)d years", 2, num=5) }}'
+    )
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        rendered = template.render(place="<b>Kenya</b>")
+    assert rendered == "pays de résidence : &lt;b&gt;Kenya&lt;/b&gt;|a b|5 years"
 
 
 def test_a_french_skill_finds_the_english_concept(client: FlaskClient, login_as: Callable) -> None:
