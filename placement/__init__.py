@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _install_template_globals(app: Flask) -> None:
     from placement import geo
+    from placement.explanations import explain
     from placement.forms import list_errors
     from placement.labels import criterion_label, host_provides_label, template_helpers
     from placement.notifications import unread_count
@@ -144,6 +145,7 @@ def _install_template_globals(app: Flask) -> None:
 
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.globals["taxonomy_label"] = concept_label
+    app.jinja_env.globals["explain"] = explain
     app.jinja_env.filters["skill_text"] = skill_text
     app.jinja_env.filters["criterion_label"] = criterion_label
     app.jinja_env.filters["list_errors"] = list_errors
