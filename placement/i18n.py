@@ -83,9 +83,11 @@ def install_template_gettext(app: Flask) -> None:
 
 
 def _formatted(eval_ctx: EvalContext, translated: str, variables: dict[str, Any]) -> str:
-    """Always a format string, as in Jinja; the catalogue's text is trusted as Jinja trusts it
-    (its variables are escaped by ``Markup.__mod__``)."""
-    return (Markup(translated) if eval_ctx.autoescape else translated) % variables  # noqa: S704
+    """Always a format string, as in Jinja (``%%`` is a percent sign); the catalogue's text is
+    trusted as Jinja trusts it, its variables are escaped by ``Markup.__mod__``. A string with
+    neither variables nor a percent sign, most of a page's, formats to itself."""
+    text = Markup(translated) if eval_ctx.autoescape else translated  # noqa: S704
+    return text % variables if variables or "%" in text else text
 
 
 @pass_eval_context

@@ -167,6 +167,9 @@ def test_template_strings_escape_their_variables_and_take_any_variable_name(app:
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         rendered = template.render(place="<b>Kenya</b>")
     assert rendered == "pays de résidence : &lt;b&gt;Kenya&lt;/b&gt;|a b|5 years"
+    percent = app.jinja_env.from_string('{{ _("100%% sure") }}|{{ _("<b>not markup</b>") }}')
+    with app.test_request_context():
+        assert percent.render() == "100% sure|<b>not markup</b>"  # trusted, as in Jinja
 
 
 def test_a_french_skill_finds_the_english_concept(client: FlaskClient, login_as: Callable) -> None:
