@@ -23,8 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
-from sklearn.linear_model import LogisticRegression
 
 from matching.engine import DEFAULT_WEIGHTS
 from placement.outcomes.features import History, Row
@@ -62,6 +60,8 @@ def time_split(rows: list[Row]) -> int:
 
 def _auc_rows(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """AUC of each row of ``scores`` (resamples) against the matching row of ``y``."""
+    from scipy.stats import rankdata  # where it is used: see placement/outcomes/learner.py
+
     ranks = rankdata(scores, axis=1)
     positives = y.sum(axis=1)
     negatives = y.shape[1] - positives
@@ -256,6 +256,8 @@ def assess(
     model = train(selection.chosen, x[:cut], proxy[:cut], later[:cut])
     y_test = best[cut:]
     learned = model.predict(x[cut:])
+    from sklearn.linear_model import LogisticRegression  # see placement/outcomes/learner.py
+
     platt = LogisticRegression().fit(heuristic[:cut].reshape(-1, 1), best[:cut])
     heuristic_p = platt.predict_proba(heuristic[cut:].reshape(-1, 1))[:, 1]
     resamples = resamples_of(len(y_test))

@@ -18,18 +18,15 @@ need more data than that to beat it honestly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
-from sklearn.model_selection import StratifiedKFold, TimeSeriesSplit
-from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
-from sklearn.preprocessing import PolynomialFeatures, SplineTransformer, StandardScaler
+
+# scikit-learn (with the parts of SciPy it pulls in) is imported where a model is trained, not
+# here: this module is imported by every web worker (reports, rankings), which would carry
+# about 60 MB each for a library only training uses. A stored model unpickles it by itself.
+if TYPE_CHECKING:
+    from sklearn.calibration import CalibratedClassifierCV
 
 MIN_OUTCOMES = 60
 MIN_PER_CLASS = 10
@@ -41,6 +38,13 @@ SEED = 0
 
 def candidates() -> dict[str, Any]:
     """The unfitted candidates, simplest first (ties go to the simpler one)."""
+    from sklearn.base import clone
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, SplineTransformer, StandardScaler
+
     impute = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
     return {
         "linear": make_pipeline(
@@ -97,6 +101,10 @@ def _both(y: np.ndarray) -> bool:
 
 def time_ordered_scores(name: str, x: np.ndarray, y: np.ndarray) -> list[float]:
     """Log loss of one candidate on each later fold, rows being in time order."""
+    from sklearn.base import clone
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import TimeSeriesSplit
+
     losses = []
     for train, test in TimeSeriesSplit(n_splits=CV_FOLDS).split(x):
         if not _both(y[train]) or not _both(y[test]):
@@ -150,6 +158,10 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def _calibrated(name: str, x: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV:
+    from sklearn.base import clone
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
     return CalibratedClassifierCV(clone(candidates()[name]), method="sigmoid", cv=folds).fit(x, y)
 
@@ -160,6 +172,9 @@ def train(
     """Train ``name`` on the proxy labels, calibrated; then, when at least :data:`MIN_LATER`
     placements have a 12-month outcome (``later``: 1, 0 or -1 for unknown), fit a Platt map
     from the model's out-of-fold probability to that outcome."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
     model = OutcomeModel(name, _calibrated(name, x, proxy))
     if later is None:
         return model

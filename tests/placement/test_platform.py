@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -13,6 +17,8 @@ from placement import audit
 from placement.extensions import db
 from placement.models import AuditEvent, AuditTrailIsImmutable, Role, User
 from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_security_headers_on_every_page(client: FlaskClient) -> None:
@@ -136,3 +142,30 @@ def test_audit_events_cannot_be_changed_or_deleted(app_ctx: None, change: str) -
         db.session.delete(event)
     with pytest.raises(AuditTrailIsImmutable):
         db.session.flush()
+
+
+def test_a_web_worker_does_not_carry_scikit_learn(tmp_path: Path) -> None:
+    """scikit-learn is imported where an outcome model is trained: a web worker that only
+    serves pages (and ranks from a stored model, which unpickles it) does not carry ~60 MB."""
+    program = (
+        "import sys\n"
+        "from config import load_config\n"
+        "from placement import create_app\n"
+        "create_app(load_config('development'))\n"
+        "print(sorted(m for m in ('sklearn', 'scipy.stats') if m in sys.modules))\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "PLACEMENT_INSTANCE_PATH": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
