@@ -392,8 +392,10 @@ def test_the_demo_gp_need_ranks_a_doctor_first_or_says_no_one_has_the_skills(
 
 # --- each candidate's card kept per process, the reader's own CSRF token in it -------------------
 
-CARD_TOKEN = re.compile(
-    r'<article class="match candidate">.*?name="csrf_token"[^>]*value="([^"]+)"', re.S
+# The page's one interest form, which every card's button submits (form + formaction).
+INTEREST_TOKEN = re.compile(
+    r'<form method="post" id="interest-form" hidden>[^<]*<input[^>]*name="csrf_token"[^>]*'
+    r'value="([^"]+)"'
 )
 
 
@@ -450,8 +452,9 @@ def test_a_kept_card_is_in_each_readers_language(
 def test_a_kept_card_carries_each_readers_own_csrf_token(
     app: Flask, host: InstitutionMember, kept: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two members of the institution view the need from the same kept ranking: each card's
-    form works for its reader only (no HTML is kept, so no token is shared)."""
+    """Two members of the institution view the need from the same kept ranking: the page's
+    one interest form, which each card's button submits to its own address, works for its
+    reader only (no HTML is kept, so no token is shared)."""
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     expert = factories.ExpertFactory(occupation_label="general practitioner")
     need = _gp_need(host)
@@ -462,11 +465,15 @@ def test_a_kept_card_carries_each_readers_own_csrf_token(
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)[1]
         data = {"email": user.email, "password": factories.PASSWORD, "csrf_token": token}
         assert reader.post("/login", data=data).status_code == 302
-    tokens = [
-        CARD_TOKEN.findall(reader.get(f"/host/needs/{need.uuid}").get_data(as_text=True))
-        for reader in (first, second)
+    pages = [
+        reader.get(f"/host/needs/{need.uuid}").get_data(as_text=True) for reader in (first, second)
     ]
+    tokens = [INTEREST_TOKEN.findall(page) for page in pages]
     assert [len(t) for t in tokens] == [1, 1]
     action = f"/host/needs/{need.uuid}/candidates/{expert.uuid}/interest"
+    button = f'<button type="submit" form="interest-form" formaction="{action}"'
+    cards = [re.findall(r'<article class="match candidate">.*?</article>', p, re.S) for p in pages]
+    assert all(button in page for page in pages) and all(cards)
+    assert not any('name="csrf_token"' in card for found in cards for card in found)
     assert second.post(action, data={"csrf_token": tokens[0][0]}).status_code == 400
     assert second.post(action, data={"csrf_token": tokens[1][0]}).status_code == 302
