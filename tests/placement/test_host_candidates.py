@@ -24,6 +24,7 @@ from placement.models import (
     ConsentRecord,
     ExpertLanguage,
     ExpertProfile,
+    ExpertSkill,
     InstitutionMember,
     Need,
     NeedLanguage,
@@ -477,3 +478,22 @@ def test_a_kept_card_carries_each_readers_own_csrf_token(
     assert not any('name="csrf_token"' in card for found in cards for card in found)
     assert second.post(action, data={"csrf_token": tokens[0][0]}).status_code == 400
     assert second.post(action, data={"csrf_token": tokens[1][0]}).status_code == 302
+
+
+def test_cards_read_each_profile_with_its_skills_in_order_and_none_for_no_skills(
+    app_ctx: None,
+) -> None:
+    """One query, a row per skill: an expert without skills still gets a card, and a profile
+    that is gone gets none."""
+    skilled = factories.ExpertFactory(occupation_label="nurse")
+    skilled.skills.append(ExpertSkill(label="triage", proficiency=2))
+    bare = factories.ExpertFactory(occupation_label="midwife", years_experience=None)
+    bare.skills = []
+    db.session.commit()
+    cards = candidates_view.card_experts([bare.id, skilled.id, 10**9])
+    assert set(cards) == {bare.id, skilled.id}
+    assert cards[skilled.id].skill_labels == ("perform clinical examination", "triage")
+    assert cards[skilled.id].occupation_label == "nurse"
+    assert cards[bare.id].skill_labels == ()
+    assert (cards[bare.id].uuid, cards[bare.id].years_experience) == (bare.uuid, None)
+    assert candidates_view.card_experts([]) == {}
