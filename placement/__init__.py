@@ -138,7 +138,7 @@ def _install_template_globals(app: Flask) -> None:
     from placement import geo
     from placement.explanations import explain
     from placement.forms import list_errors
-    from placement.labels import criterion_label, host_provides_label, template_helpers
+    from placement.labels import host_provides_label, template_helpers
     from placement.notifications import unread_count
     from placement.pagination import page_url
     from placement.taxonomy import concept_label, skill_text
@@ -147,7 +147,6 @@ def _install_template_globals(app: Flask) -> None:
     app.jinja_env.globals["taxonomy_label"] = concept_label
     app.jinja_env.globals["explain"] = explain
     app.jinja_env.filters["skill_text"] = skill_text
-    app.jinja_env.filters["criterion_label"] = criterion_label
     app.jinja_env.filters["list_errors"] = list_errors
     app.jinja_env.filters["host_provides_label"] = host_provides_label
     app.jinja_env.globals["page_url"] = page_url  # the pager of paginated lists

@@ -63,4 +63,4 @@ def _skills(values: Iterable[str] | None) -> str:
 
 def _percent(value: float) -> int:
     """A share as a whole percentage, rounded as the page's score is (``round`` in Jinja)."""
-    return int(round(value * 100, 0))
+    return round(value * 100)

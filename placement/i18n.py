@@ -52,7 +52,7 @@ def current_translations() -> NullTranslations:
     kept = getattr(state, "homeward_catalogue", None)
     locale = getattr(state, "babel_locale", None)
     domain = getattr(state, "babel_domain", None)
-    if kept is not None and kept[0] is locale is not None and kept[1] is domain:
+    if kept is not None and locale is not None and kept[0] is locale and kept[1] is domain:
         return kept[2]
     translations = get_translations()  # sets the locale and domain it used on ``state``
     state.homeward_catalogue = (

@@ -141,15 +141,10 @@ def criterion_labels() -> dict[str, str]:
     return labels
 
 
-def criterion_label(name: str) -> str:
-    return criterion_labels().get(name, name)
-
-
 def template_helpers() -> dict[str, object]:
     from placement.experts.forms import DOCUMENT_LABELS
 
     return {
-        "criterion_label": criterion_label,
         "criterion_labels": criterion_labels,
         "sector_label": sector_label,
         "chart_label": chart_label,
