@@ -72,14 +72,33 @@ class WordIndex:
     """
 
     def __init__(self, keys: Sequence[str]) -> None:
-        self.keys = list(keys)
+        # The caller's list itself when it is one: the taxonomy passes its label list, and a
+        # cache file then holds (and a worker loads) it once.
+        self.keys = keys if isinstance(keys, list) else list(keys)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, key in enumerate(self.keys):
             for word in set(key.split()):
                 postings[word].append(i)
         self.words = sorted(postings)
-        self._postings = {w: np.array(v, dtype=np.int64) for w, v in postings.items()}
+        # The postings of every word in one array (``words`` order), cut by ``_starts``: a
+        # web worker keeps the index of every label, and tens of thousands of small arrays
+        # in a dict cost it several times the numbers they hold.
+        lengths = [len(postings[word]) for word in self.words]
+        self._starts = np.zeros(len(self.words) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self._starts[1:])
+        self._rows = np.fromiter(
+            (row for word in self.words for row in postings[word]),
+            dtype=np.int32,
+            count=int(self._starts[-1]),
+        )
         self._word_count = np.array([len(k.split()) for k in self.keys], dtype=np.float64)
+
+    def _postings(self, word: str) -> np.ndarray | None:
+        """The rows of the labels holding ``word`` (None when no label does)."""
+        at = bisect.bisect_left(self.words, word)
+        if at == len(self.words) or self.words[at] != word:
+            return None
+        return self._rows[self._starts[at] : self._starts[at + 1]]
 
     def _word_scores(self, word: str, last: bool) -> dict[str, float]:
         """Label words that ``word`` may stand for, with a similarity (0-100).
@@ -88,7 +107,7 @@ class WordIndex:
         complete one would (slightly less, so finished words win ties).
         """
         found: dict[str, float] = {}
-        if word in self._postings:
+        if self._postings(word) is not None:
             found[word] = 100.0
         if last:
             start = bisect.bisect_left(self.words, word)
@@ -120,7 +139,7 @@ class WordIndex:
             best = np.zeros(len(self.keys), dtype=np.float64)
             is_last = position == len(wanted) - 1 and words[-1] == word
             for candidate, score in self._word_scores(word, is_last).items():
-                rows = self._postings[candidate]
+                rows = self._postings(candidate)
                 best[rows] = np.maximum(best[rows], score)
             totals += best
         means = totals / len(wanted)

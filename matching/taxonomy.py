@@ -20,7 +20,7 @@ import re
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -95,68 +95,108 @@ def _encode(entry: _Entry) -> int:
     return (entry.index << 9) | (_LANG_CODES[entry.lang] << 1) | int(entry.preferred)
 
 
+def _spaceless_hash(text: str) -> int:
+    """A stable 62-bit hash of a label with its spaces removed (Python's own ``hash`` of a
+    string changes from process to process, and this one is kept in the cache file)."""
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 2
+
+
+class _Pool(NamedTuple):
+    """Labels grouped by their first (or last) three characters: each group one run of
+    ``texts``, in :attr:`_LabelIndex.choices` order, with those positions in ``positions``.
+
+    One list and one array for every group, not a list and an array per group: a web worker
+    holds the pools of every label, and thousands of small containers cost it several times
+    what they hold."""
+
+    spans: dict[str, tuple[int, int]]
+    positions: np.ndarray
+    texts: list[str]
+
+    @classmethod
+    def build(cls, choices: list[str], affix: Any) -> _Pool:
+        order = sorted(range(len(choices)), key=lambda i: (affix(choices[i]), i))
+        spans: dict[str, tuple[int, int]] = {}
+        for at, i in enumerate(order):
+            key = affix(choices[i])
+            spans[key] = (spans[key][0] if key in spans else at, at + 1)
+        return cls(spans, np.array(order, dtype=np.int32), [choices[i] for i in order])
+
+
+class _Derived(NamedTuple):
+    """What :class:`_LabelIndex` derives from its labels, built once and kept in the cache
+    file: built lazily, it would cost each new worker seconds on its first misspelt skill or
+    long summary, inside a person's request."""
+
+    choices: list[str]  # the labels by length, then alphabetically
+    lengths: np.ndarray
+    sorted_keys: list[str]
+    # Labels ignoring spaces: the stable hash of each label's spaceless form, ascending, and
+    # the label's position in ``sorted_keys`` (ties in the order of ``codes``).
+    space_hashes: np.ndarray
+    space_keys: np.ndarray
+    heads: _Pool
+    tails: _Pool
+
+
 class _LabelIndex:
     """Exact, spacing-insensitive and fuzzy lookup of one kind's labels."""
 
     def __init__(self, entries: dict[str, list[_Entry]]) -> None:
         self.codes = {key: tuple(_encode(e) for e in items) for key, items in entries.items()}
         self.langs = list(_LANG_NAMES)
-        self._derived: tuple[dict[str, tuple[int, ...]], list[str], np.ndarray, list[str]] | None
-        self._derived = None
-        self._blocks: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
+        self._derived: _Derived | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        # The derived lookups go into the cache file too: built lazily, they cost each new
-        # worker seconds on its first misspelt skill or long summary, inside a person's request.
-        return {
-            "codes": self.codes,
-            "langs": self.langs,
-            "_derived": self._derive(),
-            "_blocks": self._pools(),
-        }
+        return {"codes": self.codes, "langs": self.langs, "_derived": self._derive()}
 
     def entries(self, codes: tuple[int, ...]) -> list[_Entry]:
         return [_Entry(c >> 9, self.langs[(c >> 1) & 0xFF], bool(c & 1)) for c in codes]
 
-    def _derive(self) -> tuple[dict[str, tuple[int, ...]], list[str], np.ndarray, list[str]]:
+    def _derive(self) -> _Derived:
         if self._derived is None:
-            spaceless: dict[str, tuple[int, ...]] = {}
-            for key, codes in self.codes.items():
-                short = key.replace(" ", "")
-                spaceless[short] = spaceless.get(short, ()) + codes
             choices = sorted(self.codes, key=lambda k: (len(k), k))
-            lengths = np.array([len(k) for k in choices])
-            self._derived = (spaceless, choices, lengths, sorted(self.codes))
+            sorted_keys = sorted(self.codes)
+            where = {key: i for i, key in enumerate(sorted_keys)}
+            in_order = list(self.codes)
+            hashes = np.array([_spaceless_hash(k.replace(" ", "")) for k in in_order], np.int64)
+            order = np.lexsort((np.arange(len(in_order)), hashes))
+            self._derived = _Derived(
+                choices=choices,
+                lengths=np.array([len(k) for k in choices]),
+                sorted_keys=sorted_keys,
+                space_hashes=hashes[order],
+                space_keys=np.array([where[in_order[i]] for i in order.tolist()], np.int32),
+                heads=_Pool.build(choices, lambda key: key[:3]),
+                tails=_Pool.build(choices, lambda key: key[-3:]),
+            )
         return self._derived
 
     @property
-    def spaceless(self) -> dict[str, tuple[int, ...]]:
-        return self._derive()[0]
-
-    @property
     def choices(self) -> list[str]:
-        return self._derive()[1]
+        return self._derive().choices
 
     @property
     def lengths(self) -> np.ndarray:
-        return self._derive()[2]
+        return self._derive().lengths
 
     @property
     def sorted_keys(self) -> list[str]:
-        return self._derive()[3]
+        return self._derive().sorted_keys
 
-    def _pools(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        if self._blocks is None:
-            heads: dict[str, list[int]] = defaultdict(list)
-            tails: dict[str, list[int]] = defaultdict(list)
-            for i, key in enumerate(self.choices):
-                heads[key[:3]].append(i)
-                tails[key[-3:]].append(i)
-            self._blocks = (
-                {k: np.array(v) for k, v in heads.items()},
-                {k: np.array(v) for k, v in tails.items()},
-            )
-        return self._blocks
+    def spaceless(self, short: str) -> tuple[int, ...]:
+        """The codes of every label equal to ``short`` once its spaces are removed, in the
+        order of :attr:`codes` (empty when none is)."""
+        derived = self._derive()
+        digest = _spaceless_hash(short)
+        lo, hi = np.searchsorted(derived.space_hashes, (digest, digest + 1)).tolist()
+        found: tuple[int, ...] = ()
+        for position in derived.space_keys[lo:hi].tolist():
+            key = derived.sorted_keys[position]
+            if key.replace(" ", "") == short:
+                found += self.codes[key]
+        return found
 
     def fuzzy(self, queries: Sequence[str]) -> list[tuple[str, float] | None]:
         """Best misspelt-label match for each query (None below the cut-off).
@@ -168,8 +208,7 @@ class _LabelIndex:
         edit (two for long strings) counting a swap of adjacent letters as one edit (optimal
         string alignment) is accepted, since transpositions are the commonest typing slip.
         """
-        heads, tails = self._pools()
-        head_texts, tail_texts = self._pool_texts()
+        derived = self._derive()
         lengths = self._lengths()
         results: list[tuple[str, float] | None] = []
         for query in queries:
@@ -186,15 +225,13 @@ class _LabelIndex:
             lo = bisect.bisect_left(lengths, math.ceil(n * 0.7))
             hi = bisect.bisect_right(lengths, math.floor(n * 1.4 + 1))
             parts = []
-            for pools, texts, key in (
-                (heads, head_texts, query[:3]),
-                (tails, tail_texts, query[-3:]),
-            ):
-                positions = pools.get(key)
-                if positions is not None:
+            for pool, key in ((derived.heads, query[:3]), (derived.tails, query[-3:])):
+                span = pool.spans.get(key)
+                if span is not None:
+                    positions = pool.positions[span[0] : span[1]]
                     a, b = np.searchsorted(positions, (lo, hi)).tolist()
                     if b > a:
-                        parts.append((positions, texts[key], a, b))
+                        parts.append((positions[a:b], pool.texts[span[0] + a : span[0] + b]))
             best = _first_best(query, parts, fuzz.ratio, cutoff, higher=True)
             if best is None:  # one swapped pair of letters ("statisitcs") counts as one slip
                 swap = _first_best(query, parts, OSA.distance, 1 if n < 12 else 2, higher=False)
@@ -209,34 +246,22 @@ class _LabelIndex:
             found = self._length_list = self.lengths.tolist()
         return found
 
-    def _pool_texts(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        """The labels of each pool, in its order (built once per process, not cached)."""
-        found = self.__dict__.get("_texts")
-        if found is None:
-            choices = self.choices
-            found = tuple(
-                {key: [choices[i] for i in positions.tolist()] for key, positions in pools.items()}
-                for pools in self._pools()
-            )
-            self._texts = found
-        return found
-
 
 def _first_best(
     query: str,
-    parts: list[tuple[np.ndarray, list[str], int, int]],
+    parts: list[tuple[np.ndarray, list[str]]],
     scorer: Any,
     cutoff: float,
     higher: bool,
 ) -> tuple[str, float] | None:
-    """The best label of ``parts`` (positions, labels, start, end) for ``scorer`` (a
-    similarity when ``higher``, else a distance), ties going to the lowest position."""
+    """The best label of ``parts`` (positions, labels) for ``scorer`` (a similarity when
+    ``higher``, else a distance), ties going to the lowest position."""
     best = None
-    for positions, texts, a, b in parts:
-        hit = process.extractOne(query, texts[a:b], scorer=scorer, score_cutoff=cutoff)
+    for positions, texts in parts:
+        hit = process.extractOne(query, texts, scorer=scorer, score_cutoff=cutoff)
         if hit is None:
             continue
-        rank = (-hit[1] if higher else hit[1], int(positions[a + hit[2]]))
+        rank = (-hit[1] if higher else hit[1], int(positions[hit[2]]))
         if best is None or rank < best[0]:
             best = (rank, hit[0], hit[1])
     return None if best is None else (best[1], best[2])
@@ -246,7 +271,7 @@ def _shipped_dir() -> Path:
     return Path(str(resources.files("matching").joinpath("data")))
 
 
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 
 
 def _fingerprint(folder: Path) -> str:
@@ -254,7 +279,7 @@ def _fingerprint(folder: Path) -> str:
     changed index layout must never be read from an old cache file)."""
     where = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
     parts = [f"format{FORMAT_VERSION}", f"cache{_CACHE_VERSION}"]
-    for module in ("taxonomy.py", "text.py", "esco_import.py", "semantic.py"):
+    for module in ("taxonomy.py", "text.py", "esco_import.py", "semantic.py", "search.py"):
         stat = (Path(__file__).parent / module).stat()
         parts.append(f"{module}:{stat.st_size}:{stat.st_mtime_ns}")
     for name in (
@@ -306,6 +331,60 @@ def _write_cached(key: str, taxonomy: Taxonomy) -> Taxonomy:
     return taxonomy
 
 
+class _Labels:
+    """Each concept's preferred and alternative labels in each language, compactly: one tuple
+    per concept (a slot per language for the preferred label, None where the concept has
+    none in it, then one for its alternatives joined by a separator), instead of a dict per
+    concept and a tuple per label. Every web worker holds every label, and the containers
+    used to cost more than the text."""
+
+    _SEPARATOR = "\x1f"
+
+    def __init__(self, labels: dict[str, dict[str, tuple[str, tuple[str, ...]]]]) -> None:
+        self.langs = tuple(sorted({lang for by_lang in labels.values() for lang in by_lang}))
+        self._at = {lang: i for i, lang in enumerate(self.langs)}
+        width = len(self.langs)
+        self._rows: dict[str, tuple[str | None, ...]] = {}
+        for uri, by_lang in labels.items():
+            row: list[str | None] = [None] * (2 * width)
+            for lang, (preferred, alternatives) in by_lang.items():
+                row[self._at[lang]] = preferred
+                row[width + self._at[lang]] = (
+                    self._SEPARATOR.join(alternatives) if alternatives else None
+                )
+            self._rows[uri] = tuple(row)
+
+    def get(self, uri: str, lang: str) -> tuple[str, tuple[str, ...]] | None:
+        """(preferred, alternatives) of ``uri`` in ``lang``; None when it has no label in it."""
+        row, at = self._rows.get(uri), self._at.get(lang)
+        if row is None or at is None or row[at] is None:
+            return None
+        joined = row[len(self.langs) + at]
+        return row[at], () if joined is None else tuple(joined.split(self._SEPARATOR))
+
+    def preferred(self, uri: str, langs: Iterable[str]) -> str | None:
+        """The preferred label in the first of ``langs`` the concept has, then in its first
+        language alphabetically; None for a concept without labels."""
+        row = self._rows.get(uri)
+        if row is None:
+            return None
+        for lang in langs:
+            at = self._at.get(lang)
+            if at is not None and row[at] is not None:
+                return row[at]
+        return next((label for label in row[: len(self.langs)] if label is not None), None)
+
+    def in_languages(self, uri: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Every (preferred, alternatives) of ``uri``, one per language it has."""
+        for lang in self.langs:
+            found = self.get(uri, lang)
+            if found is not None:
+                yield found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+
 class Taxonomy:
     """ESCO skills and occupations with multilingual labels and occupation–skill relations.
 
@@ -331,10 +410,10 @@ class Taxonomy:
         self._position = {
             kind: {uri: i for i, uri in enumerate(uris)} for kind, uris in self._uris.items()
         }
-        self._labels: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = defaultdict(dict)
+        labels: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = defaultdict(dict)
         for (uri, lang), value in data.labels.items():
             if uri in self._attrs:
-                self._labels[uri][lang] = value
+                labels[uri][lang] = value
         self._descriptions: dict[str, dict[str, str]] = defaultdict(dict)
         for (uri, lang), text in data.descriptions.items():
             if uri in self._attrs:
@@ -342,7 +421,9 @@ class Taxonomy:
         self._isco_by_code = {
             self._attrs[uri][1]: uri for uri in self._uris["isco_group"] if self._attrs[uri][1]
         }
-        self._index = {kind: self._build_index(kind) for kind in KINDS}
+        # The index lists each label's concepts in the order of the data's languages.
+        self._index = {kind: self._build_index(kind, labels) for kind in KINDS}
+        self._labels = _Labels(labels)
         self._relations = self._build_relations(data.relations)
         self._resolved: dict[tuple[str, str, str | None], tuple[Resolution, ...]] = {}
 
@@ -411,10 +492,10 @@ class Taxonomy:
         if idf is None:
             df = np.zeros(TEXT_FEATURES, dtype=np.float64)
             n_docs = 0
-            for uri, labels in self._labels.items():
+            for uri in self._labels:
                 if self._attrs[uri][0] not in KINDS:
                     continue
-                for preferred, alternatives in labels.values():
+                for preferred, alternatives in self._labels.in_languages(uri):
                     doc = {hash_token(t) for t in tokens(" ".join((preferred, *alternatives)))}
                     df[list(doc)] += 1
                     n_docs += 1
@@ -422,10 +503,12 @@ class Taxonomy:
             self._word_idf = idf
         return idf
 
-    def _build_index(self, kind: str) -> _LabelIndex:
+    def _build_index(
+        self, kind: str, labels: dict[str, dict[str, tuple[str, tuple[str, ...]]]]
+    ) -> _LabelIndex:
         entries: dict[str, list[_Entry]] = defaultdict(list)
         for i, uri in enumerate(self._uris[kind]):
-            for lang, (preferred, alternatives) in self._labels[uri].items():
+            for lang, (preferred, alternatives) in labels[uri].items():
                 entries[normalise(preferred)].append(_Entry(i, lang, True))
                 for alt in alternatives:
                     entries[normalise(alt)].append(_Entry(i, lang, False))
@@ -464,17 +547,12 @@ class Taxonomy:
 
     def label(self, uri: str, lang: str = "en") -> str | None:
         """Preferred label in ``lang``, falling back to English, then any language."""
-        labels = self._labels.get(uri)
-        if not labels:
-            return None
-        for candidate in (lang, "en", *sorted(labels)):
-            if candidate in labels:
-                return labels[candidate][0]
-        return None
+        return self._labels.preferred(uri, (lang, "en"))
 
     def label_in(self, uri: str, lang: str) -> str | None:
         """Preferred label in ``lang`` only (None when the taxonomy has none in it)."""
-        return self._labels.get(uri, {}).get(lang, (None, ()))[0]
+        found = self._labels.get(uri, lang)
+        return None if found is None else found[0]
 
     def description(self, uri: str, lang: str = "en") -> str | None:
         """An occupation's description in ``lang`` (None when the taxonomy has none)."""
@@ -490,7 +568,8 @@ class Taxonomy:
 
     def alternative_labels(self, uri: str, lang: str = "en") -> tuple[str, ...]:
         """Alternative labels of ``uri`` in ``lang`` (empty if none)."""
-        return self._labels.get(uri, {}).get(lang, ("", ()))[1]
+        found = self._labels.get(uri, lang)
+        return () if found is None else found[1]
 
     def relation_matrix(self) -> sp.csr_matrix:
         """Occupations × skills, 1.0 for essential and 0.5 for optional skills."""
@@ -573,9 +652,9 @@ class Taxonomy:
         if key in index.codes:
             return self._from_entries(index.entries(index.codes[key]), kind, "", lang, 1.0)
         spaceless = key.replace(" ", "")
-        if len(spaceless) >= 6 and spaceless in index.spaceless:
-            entries = index.entries(index.spaceless[spaceless])
-            return self._from_entries(entries, kind, "spacing", lang, 0.9)
+        found = index.spaceless(spaceless) if len(spaceless) >= 6 else ()
+        if found:
+            return self._from_entries(index.entries(found), kind, "spacing", lang, 0.9)
         return []
 
     def _uri(self, text: str, kind: str, lang: str | None) -> list[Resolution] | None:

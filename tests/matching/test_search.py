@@ -87,3 +87,15 @@ def test_word_index_ranks_by_words_then_phrase():
 def test_phrase_score_is_whole_string():
     assert phrase_score("ng", "natural gas") < 50
     assert phrase_score("teaching adapt", "adapt teaching") == 100
+
+
+def test_word_postings_list_every_label_holding_the_word():
+    """The postings of all words live in one array; each word's run lists exactly the labels
+    that hold it, once each, and a word no label holds has none."""
+    keys = ["teach chemistry", "teach teach maths", "chemistry", "project management", ""]
+    words = WordIndex(keys)
+    for word in {w for key in keys for w in key.split()}:
+        want = [i for i, key in enumerate(keys) if word in key.split()]
+        assert words._postings(word).tolist() == want
+    assert words._postings("biology") is None and words._postings("") is None
+    assert [m.key for m in words.match("chemistry teach", limit=1)] == ["teach chemistry"]

@@ -1,4 +1,5 @@
 import random
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -148,8 +149,11 @@ def test_misspelt_labels_resolve_as_a_search_of_the_whole_pool(taxonomy):
     from benchmarks.generate import typo
 
     label_index = taxonomy._index["skill"]
-    heads, tails = label_index._pools()
     choices, lengths = label_index.choices, label_index.lengths
+    heads, tails = defaultdict(list), defaultdict(list)
+    for i, key in enumerate(choices):
+        heads[key[:3]].append(i)
+        tails[key[-3:]].append(i)
 
     def reference(query: str):
         n = len(query)
@@ -173,3 +177,33 @@ def test_misspelt_labels_resolve_as_a_search_of_the_whole_pool(taxonomy):
     queries = [typo(rng.choice(choices), rng) for _ in range(400)]
     queries += ["managge", "statisitcs", "xx", "zzqxzzqx", "perform surgery"]
     assert label_index.fuzzy(queries) == [reference(q) for q in queries]
+
+
+def test_every_label_reads_back_as_the_data_states_it(taxonomy):
+    """The compact label store gives each concept's labels exactly as the taxonomy's files
+    state them, in every language, and nothing for a language a concept has no label in."""
+    data = read_dir(Path(str(matching.__file__)).parent / "data")
+    for (uri, lang), (preferred, alternatives) in data.labels.items():
+        if taxonomy.kind(uri) is None:
+            continue
+        assert taxonomy.label_in(uri, lang) == preferred
+        assert taxonomy.alternative_labels(uri, lang) == tuple(alternatives)
+    uri = next(u for u in taxonomy.uris("skill") if taxonomy.label_in(u, "fr"))
+    assert taxonomy.label_in(uri, "xx") is None and taxonomy.alternative_labels(uri, "xx") == ()
+    assert taxonomy.label(uri, "xx") == taxonomy.label_in(uri, "en")
+    assert taxonomy.label("http://data.europa.eu/esco/skill/none", "en") is None
+
+
+def test_labels_equal_ignoring_spaces_are_all_found_in_index_order(taxonomy):
+    """The spacing lookup keeps hashes, not strings: it finds every label equal once spaces
+    are removed (and only those), in the order of the label index."""
+    label_index = taxonomy._index["skill"]
+    by_spaceless = defaultdict(tuple)
+    for key, codes in label_index.codes.items():
+        by_spaceless[key.replace(" ", "")] += codes
+    rng = random.Random(3)
+    for short in rng.sample(sorted(by_spaceless), 2000):
+        assert label_index.spaceless(short) == by_spaceless[short]
+    assert label_index.spaceless("zzqxnolabelzzqx") == ()
+    found = taxonomy.resolve("projectmanag ement")
+    assert found and found[0].method == "spacing"
