@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import io
 import json
+import math
 import multiprocessing as mp
 import multiprocessing.connection
 import struct
@@ -322,6 +322,9 @@ _BLOCK_ARRAYS = (
     "region",
 )
 _LANGUAGE = {code: i for i, code in enumerate(LANGUAGE_COLUMNS)}
+#: A stored block's first bytes, and the alignment of each array in it.
+_BLOCK_MAGIC = b"HWB2\n"
+_ALIGN = 64
 
 
 @dataclass(frozen=True)
@@ -376,9 +379,7 @@ class CountryBlock:
         kept = np.flatnonzero(~np.isin(self.keys, gone))
         return _concat(self.country, self.version, [(self, kept), (fresh, None)])
 
-    def to_bytes(self) -> bytes:
-        """The block as one blob (an uncompressed ``.npz``: no pickles)."""
-        buffer = io.BytesIO()
+    def _arrays(self) -> dict[str, np.ndarray]:
         arrays = {name: getattr(self, name) for name in _BLOCK_ARRAYS}
         for name in ("matrix", "prose"):
             m = getattr(self, name)
@@ -390,28 +391,66 @@ class CountryBlock:
                     f"{name}_shape": np.array(m.shape, dtype=np.int64),
                 }
             )
-        meta = json.dumps({"magic": "HWB1", "country": self.country, "version": self.version})
-        np.savez(buffer, meta=np.array(meta), **arrays)
-        return buffer.getvalue()
+        return arrays
+
+    def to_bytes(self) -> bytes:
+        """The block as one blob: a JSON header naming each array's type, shape and place,
+        then the arrays' bytes, each at a multiple of 64 (no pickles).
+
+        :meth:`from_bytes` reads the arrays in place, as views of the blob: a worker holds
+        one copy of its country's block rather than the blob and the arrays at once."""
+        arrays = {name: np.ascontiguousarray(a) for name, a in self._arrays().items()}
+        places, offset = [], 0
+        for name, array in arrays.items():
+            if array.dtype.hasobject:
+                raise ValueError(f"{name}: a block holds no Python objects")
+            places.append([name, array.dtype.str, list(array.shape), offset])
+            offset += -(-array.nbytes // _ALIGN) * _ALIGN
+        header = json.dumps(
+            {"country": self.country, "version": self.version, "arrays": places}
+        ).encode()
+        start = -(-(len(_BLOCK_MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
+        blob = bytearray(start + offset)
+        blob[: len(_BLOCK_MAGIC) + 8] = _BLOCK_MAGIC + len(header).to_bytes(8, "little")
+        blob[len(_BLOCK_MAGIC) + 8 : len(_BLOCK_MAGIC) + 8 + len(header)] = header
+        view = np.frombuffer(blob, dtype=np.uint8)
+        for (_name, _dtype, _shape, at), array in zip(places, arrays.values(), strict=True):
+            view[start + at : start + at + array.nbytes] = array.reshape(-1).view(np.uint8)
+        return bytes(blob)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> CountryBlock:
-        """The block :meth:`to_bytes` wrote."""
-        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
-            meta = json.loads(str(archive["meta"]))
-            if meta.get("magic") != "HWB1":
-                raise ValueError("not a stored country block")
-            fields = {name: archive[name] for name in _BLOCK_ARRAYS}
-            for name in ("matrix", "prose"):
-                fields[name] = sp.csr_matrix(
-                    (
-                        archive[f"{name}_data"],
-                        archive[f"{name}_indices"],
-                        archive[f"{name}_indptr"],
-                    ),
-                    shape=tuple(archive[f"{name}_shape"].tolist()),
-                )
-        return cls(country=meta["country"], version=meta["version"], **fields)
+        """The block :meth:`to_bytes` wrote, its arrays read-only views of ``blob``. (A block
+        of an earlier layout has another :func:`feature_version` and is never read.)"""
+        if not blob.startswith(_BLOCK_MAGIC):
+            raise ValueError("not a stored country block")
+        size = int.from_bytes(blob[len(_BLOCK_MAGIC) : len(_BLOCK_MAGIC) + 8], "little")
+        try:
+            meta = json.loads(blob[len(_BLOCK_MAGIC) + 8 : len(_BLOCK_MAGIC) + 8 + size])
+            start = -(-(len(_BLOCK_MAGIC) + 8 + size) // _ALIGN) * _ALIGN
+            arrays = {}
+            for name, dtype, shape, at in meta["arrays"]:
+                kind = np.dtype(dtype)
+                if kind.hasobject:
+                    raise ValueError(f"{name}: a block holds no Python objects")
+                count = math.prod(shape)
+                array = np.frombuffer(blob, dtype=kind, count=count, offset=start + at)
+                arrays[name] = array.reshape(shape)
+            return cls._from_arrays(meta["country"], meta["version"], arrays)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not a stored country block: {error}") from error
+
+    @classmethod
+    def _from_arrays(
+        cls, country: str, version: str, arrays: dict[str, np.ndarray]
+    ) -> CountryBlock:
+        fields: dict[str, Any] = {name: arrays[name] for name in _BLOCK_ARRAYS}
+        for name in ("matrix", "prose"):
+            fields[name] = sp.csr_matrix(
+                (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]),
+                shape=tuple(arrays[f"{name}_shape"].tolist()),
+            )
+        return cls(country=country, version=version, **fields)
 
 
 def country_block(

@@ -189,6 +189,33 @@ def test_a_country_block_refuses_bad_input(taxonomy, data):
         stored.add_or_update_expert(mine[0])
 
 
+def test_a_stored_block_is_read_in_place_as_views_of_its_bytes(taxonomy, data):
+    """A worker holds one copy of its country's block: the arrays read from the stored bytes
+    are read-only views of them, not copies."""
+    featurizer, _blobs, _mine, _needs, block, _load = _block_setup(taxonomy, data)
+    blob = block.to_bytes()
+    read = index.CountryBlock.from_bytes(blob)
+    _assert_same_block(read, block)
+    held = np.frombuffer(blob, dtype=np.uint8)
+    for array in (read.ids, read.region, read.win_start, read.matrix.data, read.prose.indices):
+        assert np.shares_memory(array, held)
+        assert not array.flags.writeable
+    # Updating a block read in place makes new arrays and leaves the stored bytes alone.
+    updated = read.updated(read, drop=[int(read.keys[0])])
+    _assert_same_block(index.CountryBlock.from_bytes(updated.to_bytes()), updated)
+    assert index.CountryBlock.from_bytes(blob).keys.tolist() == block.keys.tolist()
+    empty = index.block_from_blobs(block.country, [], featurizer)
+    assert len(index.CountryBlock.from_bytes(empty.to_bytes())) == 0
+
+
+def test_a_damaged_block_is_refused_with_a_clear_error(taxonomy, data):
+    _featurizer, _blobs, _mine, _needs, block, _load = _block_setup(taxonomy, data)
+    blob = block.to_bytes()
+    for damaged in (blob[:200], blob[:6] + b"\xff" * 8 + blob[14:], b"not a block at all"):
+        with pytest.raises(ValueError, match="not a stored country block"):
+            index.CountryBlock.from_bytes(damaged)
+
+
 def _npz(**arrays) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
