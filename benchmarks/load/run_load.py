@@ -119,6 +119,13 @@ def main() -> None:
         "first on the same database, in the same run",
     )
     parser.add_argument(
+        "--baseline-database-url",
+        default=None,
+        help="the baseline's own copy of the database (a copied SQLite file, or CREATE DATABASE "
+        "... TEMPLATE ...), for codes whose feature versions differ: on one database each "
+        "would rebuild the other's rows at every view",
+    )
+    parser.add_argument(
         "--pending",
         action="store_true",
         help="also measure the need page and its status endpoint while the ranking is pending "
@@ -171,12 +178,15 @@ def main() -> None:
         print(seeded.stderr.strip().splitlines()[-1])
         target = json.loads(seeded.stdout.strip().splitlines()[-1])
         saved.write_text(json.dumps(target))
-    trees = [("baseline " + args.baseline, Path(args.baseline).resolve())] if args.baseline else []
-    trees.append(("this tree", ROOT))
+    trees: list[tuple[str, Path, dict[str, str]]] = []
+    if args.baseline:
+        baseline_env = {**env, "DATABASE_URL": args.baseline_database_url or url}
+        trees.append(("baseline " + args.baseline, Path(args.baseline).resolve(), baseline_env))
+    trees.append(("this tree", ROOT, env))
     try:
-        _measure_ready(wrk, args, env, trees, target)
+        _measure_ready(wrk, args, trees, target)
         if args.pending:
-            _measure_pending(wrk, args, env, trees, target)
+            _measure_pending(wrk, args, trees, target)
     finally:
         if args.pending:
             _flush(args.broker)
@@ -219,32 +229,35 @@ class _Server:
             self.process.kill()
 
 
+def _database_name(trees: list[tuple[str, Path, dict[str, str]]]) -> str:
+    return "PostgreSQL" if trees[-1][2]["DATABASE_URL"].startswith("postgres") else "SQLite"
+
+
 def _measure_ready(
     wrk: str,
     args: argparse.Namespace,
-    env: dict[str, str],
-    trees: list[tuple[str, Path]],
+    trees: list[tuple[str, Path, dict[str, str]]],
     target: dict[str, str],
 ) -> None:
     """The need page with its ranking ready, at each connection count, then --also: one
-    server per code tree, measured in turn at each step (so that the other sessions' load on
-    the machine weighs on both alike)."""
-    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
-    servers: list[tuple[str, Path, _Server, str]] = []
+    server per code tree (each with its environment: its database), measured in turn at each
+    step (so that the other sessions' load on the machine weighs on both alike)."""
+    database = _database_name(trees)
+    servers: list[tuple[str, Path, _Server, str, dict[str, str]]] = []
     try:
-        for label, code in trees:
+        for label, code, env in trees:
             if args.forget_rankings:
                 _run_job(env, code, "forget-rankings")
             server = _Server(args, {**env, "PYTHONPATH": str(code)}, code)
             cookie = _login(server.base, target["email"], target["password"])
-            servers.append((label, code, server, cookie))
+            servers.append((label, code, server, cookie, env))
             status, body, first = _get(server.base, target["path"], cookie)
             candidates = body.count(b'class="match candidate"')
             assert status == 200, status
             assert candidates > 0, "no candidates on the page"
             print(f"[{label}] {target['path']}: {candidates} candidates; first view {first:.2f} s")
         for connections in [int(c) for c in args.connections.split(",")]:
-            for label, code, server, cookie in servers:
+            for label, code, server, cookie, env in servers:
                 # The rankings ready: re-ranked ahead of expiry as the scheduler's
                 # refresh-rankings job does (a ranking is kept MATCH_CACHE_SECONDS, 300 s by
                 # default), then every worker warmed up.
@@ -254,31 +267,30 @@ def _measure_ready(
                 header = ["-H", f"Cookie: {cookie}", server.base + target["path"]]
                 _measure(wrk, args, connections, header, database)
         if args.also:
-            for label, _code, server, cookie in servers:
+            for label, _code, server, cookie, _env in servers:
                 print(f"[{label}] for comparison, {args.also} (no ranking, no candidates):")
                 header = ["-H", f"Cookie: {cookie}", server.base + args.also]
                 _measure(wrk, args, int(args.connections.split(",")[0]), header, database)
-        for label, _code, server, _cookie in servers:
+        for label, _code, server, _cookie, _env in servers:
             print(f"[{label}] {server.worker_memory()}")
     finally:
-        for _label, _code, server, _cookie in servers:
+        for _label, _code, server, _cookie, _env in servers:
             server.stop()
 
 
 def _measure_pending(
     wrk: str,
     args: argparse.Namespace,
-    env: dict[str, str],
-    trees: list[tuple[str, Path]],
+    trees: list[tuple[str, Path, dict[str, str]]],
     target: dict[str, str],
 ) -> None:
     """The page of a need whose ranking is pending (a broker, no worker) and its JSON status,
     one server per code tree, measured in turn."""
-    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    database = _database_name(trees)
     path = target["pending_path"]
     servers: list[tuple[str, _Server, str]] = []
     try:
-        for label, code in trees:
+        for label, code, env in trees:
             with_broker = {**env, "PYTHONPATH": str(code), "TASK_BROKER_URL": args.broker}
             server = _Server(args, with_broker, code)
             cookie = _login(server.base, target["email"], target["password"])
