@@ -395,7 +395,7 @@ class CountryBlock:
 
     def to_bytes(self) -> bytes:
         """The block as one blob: a JSON header naming each array's type, shape and place,
-        then the arrays' bytes, each at a multiple of 64 (no pickles).
+        then the arrays' bytes, each at an offset that is a multiple of 64 (no pickles).
 
         :meth:`from_bytes` reads the arrays in place, as views of the blob: a worker holds
         one copy of its country's block rather than the blob and the arrays at once."""
@@ -422,6 +422,7 @@ class CountryBlock:
     def from_bytes(cls, blob: bytes) -> CountryBlock:
         """The block :meth:`to_bytes` wrote, its arrays read-only views of ``blob``. (A block
         of an earlier layout has another :func:`feature_version` and is never read.)"""
+        blob = bytes(blob)  # read-only, and one type whatever the driver returned
         if not blob.startswith(_BLOCK_MAGIC):
             raise ValueError("not a stored country block")
         size = int.from_bytes(blob[len(_BLOCK_MAGIC) : len(_BLOCK_MAGIC) + 8], "little")
@@ -431,8 +432,8 @@ class CountryBlock:
             arrays = {}
             for name, dtype, shape, at in meta["arrays"]:
                 kind = np.dtype(dtype)
-                if kind.hasobject:
-                    raise ValueError(f"{name}: a block holds no Python objects")
+                if kind.hasobject or kind.itemsize == 0 or min(shape, default=0) < 0:
+                    raise ValueError(f"{name}: not an array a block holds")
                 count = math.prod(shape)
                 array = np.frombuffer(blob, dtype=kind, count=count, offset=start + at)
                 arrays[name] = array.reshape(shape)

@@ -800,8 +800,8 @@ class Taxonomy:
         return demands[kind]
 
     def _word_index(self, kind: str) -> WordIndex:
-        """The word index of one kind's labels, built on first search (not cached to disk:
-        the engine never needs it, and it takes under a second)."""
+        """The word index of one kind's labels, built once and kept in the cache file (see
+        :meth:`__getstate__`) so that no worker builds it on its first search."""
         indexes = self.__dict__.setdefault("_word_indexes", {})
         if kind not in indexes:
             indexes[kind] = WordIndex(self._index[kind].choices)

@@ -123,7 +123,8 @@ def main() -> None:
         default=None,
         help="the baseline's own copy of the database (a copied SQLite file, or CREATE DATABASE "
         "... TEMPLATE ...), for codes whose feature versions differ: on one database each "
-        "would rebuild the other's rows at every view",
+        "would rebuild the other's rows at every view; with --reuse only (a fresh seed would "
+        "not be in the copy)",
     )
     parser.add_argument(
         "--pending",
@@ -163,6 +164,8 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),
         "TASK_BROKER_URL": "",
     }
+    if args.baseline_database_url and not args.reuse:
+        raise SystemExit("--baseline-database-url needs --reuse: copy the seeded database first")
     saved = folder / "target.json"
     if args.reuse and saved.exists():
         target = json.loads(saved.read_text())
